@@ -1,0 +1,206 @@
+package io.recsysnightly.config;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every configuration key of the pipeline, declared once with its default, allowed values and doc.
+ * The README's configuration table and {@code conf/recsys.properties} are checked against this list.
+ */
+public final class ConfigKeys {
+  private static final List<ConfigKey<?>> ALL = new ArrayList<>();
+
+  // ---- run and paths
+  public static final ConfigKey<Optional<LocalDate>> RUN_DATE = optionalDate("recsys.run.date", "",
+      "Run date D (UTC): events up to the end of D count and decay is measured from it; --date overrides.");
+  public static final ConfigKey<String> INPUT_ROOT = string("recsys.input.root", "data-samples",
+      "Folder the input paths below are relative to (absolute paths and URIs are taken as they are).");
+  public static final ConfigKey<String> INPUT_EVENTS = string("recsys.input.events", "events.csv",
+      "Interaction events: user_id, item_id, event_type, event_ts, value (optional).");
+  public static final ConfigKey<String> INPUT_ITEMS = string("recsys.input.items", "items.csv",
+      "Item catalogue: item_id, category, created_ts (optional), available (optional). Empty: none.");
+  public static final ConfigKey<String> INPUT_USERS = string("recsys.input.users", "users.csv",
+      "Users: user_id, segment. Empty: none.");
+  public static final ConfigKey<String> INPUT_DELETIONS = string("recsys.input.deletions", "deletions.csv",
+      "Users to forget: user_id. Empty: none.");
+  public static final ConfigKey<String> INPUT_BLOCKLIST = string("recsys.input.blocklist", "blocklist.csv",
+      "Items never recommended: item_id. Empty: none.");
+  public static final ConfigKey<String> INPUT_FORMAT = oneOf("recsys.input.format", "auto",
+      "File format of every input; auto picks by extension (.csv, .parquet, .json/.jsonl, .gz allowed).",
+      "auto", "csv", "parquet", "json");
+  public static final ConfigKey<String> OUTPUT_ROOT = string("recsys.output.root", "out",
+      "Where publications go: <root>/dt=D/..., <root>/LATEST.");
+  public static final ConfigKey<String> WORK_ROOT = string("recsys.work.root", "",
+      "Working directory of the steps (matrix, factors, candidates, id maps). Empty: <output root>/_work.");
+
+  // ---- build-matrix
+  public static final ConfigKey<Map<String, Double>> EVENT_WEIGHTS = weights("recsys.matrix.event-weights",
+      "rating:1.0,tag:0.5",
+      "Weight of each event type, as type:weight pairs; events of other types are bad records.");
+  public static final ConfigKey<String> VALUE_TRANSFORM = oneOf("recsys.matrix.value-transform", "none",
+      "f(value) in the strength: none (1), linear (value), log1p (ln(1+value)); a missing value counts 1.",
+      "none", "linear", "log1p");
+  public static final ConfigKey<Double> HALF_LIFE_DAYS = doubleIn("recsys.matrix.half-life-days", "0", 0, 1e6,
+      "Time decay 2^(-age/half-life) of each event, age measured from the end of D; 0 turns decay off.");
+  public static final ConfigKey<Integer> LOOKBACK_DAYS = intIn("recsys.matrix.lookback-days", "0", 0, 100_000,
+      "Only events of the last N days count; 0: all of them.");
+  public static final ConfigKey<Integer> MAX_EVENTS_PER_USER = intIn("recsys.matrix.max-events-per-user",
+      "5000", 1, Integer.MAX_VALUE, "Skew guard: a user's most recent N events are kept, older ones dropped.");
+  public static final ConfigKey<Double> MAX_STRENGTH = doubleIn("recsys.matrix.max-strength", "100", 1e-9, 1e12,
+      "Cap on the strength of one (user, item) pair.");
+  public static final ConfigKey<Double> MAX_BAD_SHARE = doubleIn("recsys.matrix.max-bad-share", "0.01", 0, 1,
+      "The run fails (exit 3) when more than this share of event rows is malformed.");
+  public static final ConfigKey<String> SPLIT_MODE = oneOf("recsys.split.mode", "per-user",
+      "Holdout: per-user (each user's most recent fraction) or cutoff (all interactions after a date).",
+      "per-user", "cutoff");
+  public static final ConfigKey<Double> HOLDOUT_FRACTION = doubleIn("recsys.split.holdout-fraction", "0.2",
+      0.01, 0.99, "per-user split: share of each user's most recent interactions held out.");
+  public static final ConfigKey<Integer> MIN_INTERACTIONS = intIn("recsys.split.min-interactions", "5", 2,
+      1_000_000, "per-user split: users with fewer interactions stay wholly in training.");
+  public static final ConfigKey<Optional<LocalDate>> CUTOFF_DATE = optionalDate("recsys.split.cutoff-date", "",
+      "cutoff split: interactions last seen after the end of this date are held out.");
+
+  // ---- train
+  public static final ConfigKey<Integer> ALS_RANK = intIn("recsys.als.rank", "64", 1, 4096,
+      "Number of latent factors.");
+  public static final ConfigKey<Double> ALS_REG = doubleIn("recsys.als.reg-param", "0.05", 0, 1e6,
+      "Regularisation; Spark scales it by each user's (item's) number of interactions.");
+  public static final ConfigKey<Double> ALS_ALPHA = doubleIn("recsys.als.alpha", "10", 0, 1e9,
+      "Confidence slope: c = 1 + alpha * r, r after the confidence transform.");
+  public static final ConfigKey<String> CONFIDENCE = oneOf("recsys.als.confidence", "linear",
+      "Transform of the strength r given to ALS: linear (r) or log (ln(1 + r/epsilon)).", "linear", "log");
+  public static final ConfigKey<Double> LOG_EPSILON = doubleIn("recsys.als.log-epsilon", "1", 1e-9, 1e9,
+      "epsilon of the log confidence transform.");
+  public static final ConfigKey<Integer> ALS_MAX_ITER = intIn("recsys.als.max-iter", "15", 1, 1000,
+      "ALS sweeps.");
+  public static final ConfigKey<Integer> ALS_BLOCKS = intIn("recsys.als.num-blocks", "2", 1, 100_000,
+      "User and item blocks of ALS (parallelism of each sweep).");
+  public static final ConfigKey<Integer> ALS_CHECKPOINT_INTERVAL = intIn("recsys.als.checkpoint-interval", "5", 1,
+      1000, "Checkpoint every N sweeps (keeps the lineage short; the checkpoint dir is always set).");
+  public static final ConfigKey<Long> SEED = longKey("recsys.seed", "42",
+      "Seed of every random choice (ALS initialisation).");
+  public static final ConfigKey<Boolean> EVALUATE = bool("recsys.eval.enabled", "true",
+      "Fit a second model on the training part and evaluate it on the holdout.");
+  public static final ConfigKey<Integer> EVAL_K = intIn("recsys.eval.k", "10", 1, 10_000,
+      "K of Precision@K, Recall@K, NDCG@K, MAP@K and of the quality gate.");
+
+  // ---- cold-start
+  public static final ConfigKey<Optional<LocalDate>> FACTORS_DATE = optionalDate("recsys.coldstart.factors-date",
+      "", "Date of the train run whose factors cold-start uses (e.g. a weekly training); empty: the run date. "
+          + "Users with events after it are folded in.");
+
+  // ---- candidates and publish
+  public static final ConfigKey<Integer> CANDIDATES_N = intIn("recsys.candidates.n", "100", 1, 100_000,
+      "Candidates kept per user by the exact top-N.");
+  public static final ConfigKey<Integer> BLOCK_SIZE = intIn("recsys.candidates.block-size", "1024", 1, 1_000_000,
+      "Users scored together in one matrix product.");
+  public static final ConfigKey<Integer> SIMILAR_M = intIn("recsys.similar.m", "20", 1, 10_000,
+      "Similar items kept per item (cosine).");
+  public static final ConfigKey<Integer> LIST_SIZE = intIn("recsys.publish.list-size", "20", 1, 100_000,
+      "Length of each published recommendation list (at most recsys.candidates.n).");
+  public static final ConfigKey<Boolean> GATE_BEAT_BASELINE = bool("recsys.gate.require-beat-baseline", "true",
+      "Refuse publication (exit 4) when ALS's NDCG@K is below the popularity baseline's.");
+  public static final ConfigKey<Double> GATE_MIN_USER_SHARE = doubleIn("recsys.gate.min-user-share", "0.95", 0, 1,
+      "Refuse publication when fewer than this share of known users get a list.");
+
+  private ConfigKeys() {}
+
+  public static List<ConfigKey<?>> all() {
+    return Collections.unmodifiableList(ALL);
+  }
+
+  private static <T> ConfigKey<T> add(ConfigKey<T> key) {
+    ALL.add(key);
+    return key;
+  }
+
+  private static ConfigKey<String> string(String name, String dflt, String doc) {
+    return add(new ConfigKey<>(name, dflt, "a path or text", doc, s -> s));
+  }
+
+  private static ConfigKey<String> oneOf(String name, String dflt, String doc, String... values) {
+    List<String> allowed = Arrays.asList(values);
+    return add(new ConfigKey<>(name, dflt, "one of " + String.join(", ", values), doc, s -> {
+      String v = s.toLowerCase(Locale.ROOT);
+      if (!allowed.contains(v)) {
+        throw new IllegalArgumentException();
+      }
+      return v;
+    }));
+  }
+
+  private static ConfigKey<Integer> intIn(String name, String dflt, int min, int max, String doc) {
+    String allowed = "an integer from " + min + (max == Integer.MAX_VALUE ? " up" : " to " + max);
+    return add(new ConfigKey<>(name, dflt, allowed, doc, s -> {
+      int v = Integer.parseInt(s);
+      if (v < min || v > max) {
+        throw new IllegalArgumentException();
+      }
+      return v;
+    }));
+  }
+
+  private static ConfigKey<Long> longKey(String name, String dflt, String doc) {
+    return add(new ConfigKey<>(name, dflt, "an integer", doc, Long::parseLong));
+  }
+
+  private static ConfigKey<Double> doubleIn(String name, String dflt, double min, double max, String doc) {
+    return add(new ConfigKey<>(name, dflt, "a number from " + min + " to " + max, doc, s -> {
+      double v = Double.parseDouble(s);
+      if (!(v >= min && v <= max)) {
+        throw new IllegalArgumentException();
+      }
+      return v;
+    }));
+  }
+
+  private static ConfigKey<Boolean> bool(String name, String dflt, String doc) {
+    return add(new ConfigKey<>(name, dflt, "true or false", doc, s -> {
+      if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
+        throw new IllegalArgumentException();
+      }
+      return Boolean.parseBoolean(s);
+    }));
+  }
+
+  private static ConfigKey<Optional<LocalDate>> optionalDate(String name, String dflt, String doc) {
+    return add(new ConfigKey<>(name, dflt, "a date YYYY-MM-DD, or empty", doc, s -> {
+      if (s.isEmpty()) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(LocalDate.parse(s));
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException();
+      }
+    }));
+  }
+
+  private static ConfigKey<Map<String, Double>> weights(String name, String dflt, String doc) {
+    return add(new ConfigKey<>(name, dflt, "comma-separated type:weight pairs with weights > 0", doc, s -> {
+      Map<String, Double> weights = new LinkedHashMap<>();
+      for (String pair : s.split(",")) {
+        String[] parts = pair.trim().split(":");
+        if (parts.length != 2 || parts[0].trim().isEmpty()) {
+          throw new IllegalArgumentException("'" + pair.trim() + "' is not type:weight");
+        }
+        double w = Double.parseDouble(parts[1].trim());
+        if (!(w > 0) || Double.isInfinite(w)) {
+          throw new IllegalArgumentException("weight of " + parts[0].trim() + " must be > 0");
+        }
+        if (weights.put(parts[0].trim(), w) != null) {
+          throw new IllegalArgumentException(parts[0].trim() + " appears twice");
+        }
+      }
+      return Collections.unmodifiableMap(weights);
+    }));
+  }
+}

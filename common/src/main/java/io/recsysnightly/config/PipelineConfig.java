@@ -1,0 +1,134 @@
+package io.recsysnightly.config;
+
+import io.recsysnightly.RecsysException;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The validated configuration of one run: defaults, then the properties file, then {@code --set}
+ * overrides. Immutable; every value was parsed and checked when it was built.
+ */
+public final class PipelineConfig {
+  private final Map<String, String> texts;
+  private final Map<String, Object> values;
+
+  private PipelineConfig(Map<String, String> texts) {
+    this.texts = Collections.unmodifiableMap(new TreeMap<>(texts));
+    Map<String, Object> parsed = new HashMap<>();
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      parsed.put(key.name(), key.parse(texts.get(key.name())));
+    }
+    this.values = parsed;
+    checkConsistency();
+  }
+
+  /** Defaults only. */
+  public static PipelineConfig defaults() {
+    return load(Optional.empty(), List.of());
+  }
+
+  /**
+   * Defaults overlaid with {@code file} (a Java properties file) and then with {@code key=value}
+   * overrides. Unknown keys and bad values fail with exit code 2 and a message naming them.
+   */
+  public static PipelineConfig load(Optional<Path> file, List<String> overrides) {
+    Map<String, String> texts = new HashMap<>();
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      texts.put(key.name(), key.defaultText());
+    }
+    if (file.isPresent()) {
+      mergeChecked(texts, readProperties(file.get()), "in " + file.get());
+    }
+    Map<String, String> sets = new HashMap<>();
+    for (String override : overrides) {
+      int eq = override.indexOf('=');
+      if (eq <= 0) {
+        throw RecsysException.config("--set expects key=value, got '%s'", override);
+      }
+      sets.put(override.substring(0, eq).trim(), override.substring(eq + 1).trim());
+    }
+    mergeChecked(texts, sets, "given with --set");
+    return new PipelineConfig(texts);
+  }
+
+  /** This configuration with one more override (same checks as {@code --set}). */
+  public PipelineConfig with(String key, String value) {
+    Map<String, String> copy = new HashMap<>(texts);
+    mergeChecked(copy, Map.of(key, value), "given with --set");
+    return new PipelineConfig(copy);
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T get(ConfigKey<T> key) {
+    return (T) values.get(key.name());
+  }
+
+  /** The run date, which every step needs: from --date or recsys.run.date. */
+  public LocalDate runDate() {
+    return get(ConfigKeys.RUN_DATE).orElseThrow(() -> RecsysException.config(
+        "No run date: pass --date YYYY-MM-DD or set %s in the configuration file.",
+        ConfigKeys.RUN_DATE.name()));
+  }
+
+  /** Every key with its effective text value, sorted by key: what the manifest records. */
+  public Map<String, String> asMap() {
+    return texts;
+  }
+
+  /** The effective configuration as a properties file that {@code --conf} accepts as is. */
+  public String toPropertiesText() {
+    return texts.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining("\n", "", "\n"));
+  }
+
+  private static Map<String, String> readProperties(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw RecsysException.config("Configuration file %s does not exist (check --conf).", file);
+    }
+    Properties props = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(reader);
+    } catch (IOException | IllegalArgumentException e) {
+      throw RecsysException.config("Cannot read configuration file %s: %s", file, e.getMessage());
+    }
+    Map<String, String> map = new HashMap<>();
+    for (String name : props.stringPropertyNames()) {
+      map.put(name.trim(), props.getProperty(name).trim());
+    }
+    return map;
+  }
+
+  private static void mergeChecked(Map<String, String> into, Map<String, String> from, String where) {
+    for (Map.Entry<String, String> e : from.entrySet()) {
+      if (!into.containsKey(e.getKey())) {
+        throw RecsysException.config("Unknown configuration key '%s' %s. Known keys start with recsys. "
+            + "and are listed in conf/recsys.properties and the README.", e.getKey(), where);
+      }
+      into.put(e.getKey(), e.getValue());
+    }
+  }
+
+  private void checkConsistency() {
+    if (get(ConfigKeys.LIST_SIZE) > get(ConfigKeys.CANDIDATES_N)) {
+      throw RecsysException.config("%s (%d) must not exceed %s (%d).", ConfigKeys.LIST_SIZE.name(),
+          get(ConfigKeys.LIST_SIZE), ConfigKeys.CANDIDATES_N.name(), get(ConfigKeys.CANDIDATES_N));
+    }
+    if (get(ConfigKeys.SPLIT_MODE).equals("cutoff") && get(ConfigKeys.CUTOFF_DATE).isEmpty()) {
+      throw RecsysException.config("%s=cutoff needs %s (YYYY-MM-DD).", ConfigKeys.SPLIT_MODE.name(),
+          ConfigKeys.CUTOFF_DATE.name());
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.recsysnightly.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * File operations on any Hadoop file system (local, HDFS, object stores), with the two moves the
+ * pipeline's atomicity rests on: a directory swap and a file replace.
+ */
+public final class FileStore {
+  private final Configuration conf;
+
+  public FileStore(Configuration conf) {
+    this.conf = conf;
+  }
+
+  public FileSystem fs(Path path) {
+    try {
+      return path.getFileSystem(conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public boolean exists(Path path) {
+    try {
+      return fs(path).exists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public boolean isFile(Path path) {
+    try {
+      return fs(path).isFile(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void delete(Path path) {
+    try {
+      fs(path).delete(path, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void mkdirs(Path path) {
+    try {
+      fs(path).mkdirs(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Names of the direct children of {@code dir} (empty when it does not exist). */
+  public List<String> listNames(Path dir) {
+    List<String> names = new ArrayList<>();
+    try {
+      if (!fs(dir).exists(dir)) {
+        return names;
+      }
+      for (FileStatus status : fs(dir).listStatus(dir)) {
+        names.add(status.getPath().getName());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  public String readText(Path path) {
+    try (InputStream in = fs(path).open(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The first bytes of a file (fewer if it is shorter). */
+  public byte[] head(Path path, int n) {
+    try (InputStream in = fs(path).open(path)) {
+      return in.readNBytes(n);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Writes {@code text} to a hidden sibling, then renames it over {@code path} in one step
+   * (FileContext's rename with OVERWRITE is atomic on POSIX and HDFS), so readers see the old
+   * file or the new one, never a partial one.
+   */
+  public void writeTextAtomically(Path path, String text) {
+    Path tmp = new Path(path.getParent(), "._tmp-" + path.getName() + "-" + UUID.randomUUID());
+    try {
+      try (OutputStream out = fs(tmp).create(tmp, true)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      FileContext.getFileContext(path.toUri(), conf).rename(tmp, path, Options.Rename.OVERWRITE);
+    } catch (IOException e) {
+      delete(tmp);
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Moves the finished directory {@code src} to {@code dst}, replacing what was there. Hadoop's
+   * rename onto an existing directory nests instead of replacing, so the old one is moved aside
+   * first and deleted after.
+   */
+  public void swapDirectory(Path src, Path dst) {
+    try {
+      FileSystem fs = fs(dst);
+      fs.mkdirs(dst.getParent());
+      Path old = null;
+      if (fs.exists(dst)) {
+        old = new Path(dst.getParent(), "_old-" + dst.getName() + "-" + UUID.randomUUID());
+        rename(fs, dst, old);
+      }
+      rename(fs, src, dst);
+      if (old != null) {
+        fs.delete(old, true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void rename(FileSystem fs, Path src, Path dst) throws IOException {
+    if (!fs.rename(src, dst)) {
+      throw new IOException("Could not rename " + src + " to " + dst);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.recsysnightly.io;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import io.recsysnightly.RecsysException;
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Reads an input in CSV, Parquet or JSON lines and returns exactly its declared columns as strings
+ * (absent optional columns as nulls), so validation parses every format the same way. A missing
+ * file, a file not in the declared format or a missing column fails with exit code 3 and a message
+ * naming the file and the column.
+ */
+public final class InputReader {
+  private static final byte[] PARQUET_MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
+  private final SparkSession spark;
+  private final PipelineConfig config;
+  private final RunPaths paths;
+  private final FileStore files;
+
+  public InputReader(SparkSession spark, PipelineConfig config, RunPaths paths) {
+    this.spark = spark;
+    this.config = config;
+    this.paths = paths;
+    this.files = new FileStore(spark.sparkContext().hadoopConfiguration());
+  }
+
+  /** The input, or empty when it is optional and not configured. */
+  public Optional<Dataset<Row>> readOptional(InputSpec spec) {
+    String configured = config.get(spec.pathKey());
+    if (configured.isEmpty()) {
+      if (spec.mandatory()) {
+        throw RecsysException.config("%s is empty but the %s input is required.", spec.pathKey().name(),
+            spec.name());
+      }
+      return Optional.empty();
+    }
+    return Optional.of(read(spec, paths.input(configured)));
+  }
+
+  public Dataset<Row> read(InputSpec spec) {
+    return readOptional(spec).orElseThrow();
+  }
+
+  public Dataset<Row> read(InputSpec spec, Path path) {
+    if (!files.exists(path)) {
+      throw RecsysException.input("The %s input %s does not exist. Check %s (now '%s') and %s.", spec.name(),
+          path, spec.pathKey().name(), config.get(spec.pathKey()), ConfigKeys.INPUT_ROOT.name());
+    }
+    String format = formatOf(path);
+    Dataset<Row> raw = load(spec, path, format);
+    List<String> present = Arrays.stream(raw.columns()).map(c -> c.toLowerCase(Locale.ROOT)).toList();
+    for (String column : spec.required()) {
+      if (!present.contains(column)) {
+        throw RecsysException.input("The %s input %s (read as %s) has no column '%s'; it has %s. Required "
+                + "columns: %s. Fix the file, or set %s if the format is wrong.", spec.name(), path, format,
+            column, present, spec.required(), ConfigKeys.INPUT_FORMAT.name());
+      }
+    }
+    List<Column> columns = new ArrayList<>();
+    for (String column : spec.required()) {
+      columns.add(col(column).cast("string").as(column));
+    }
+    for (String column : spec.optional()) {
+      columns.add((present.contains(column) ? col(column).cast("string") : lit(null).cast("string")).as(column));
+    }
+    return raw.select(columns.toArray(new Column[0]));
+  }
+
+  private String formatOf(Path path) {
+    String configured = config.get(ConfigKeys.INPUT_FORMAT);
+    if (!configured.equals("auto")) {
+      return configured;
+    }
+    String name = path.getName().toLowerCase(Locale.ROOT).replaceAll("\\.(gz|bz2|snappy|zst)$", "");
+    if (name.endsWith(".parquet") || (!files.isFile(path) && !name.contains("."))) {
+      return "parquet";
+    }
+    if (name.endsWith(".json") || name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
+      return "json";
+    }
+    if (name.endsWith(".csv") || name.endsWith(".tsv") || name.endsWith(".txt")) {
+      return "csv";
+    }
+    throw RecsysException.input("Cannot tell the format of the %s input %s from its name: use .csv, .parquet "
+        + "or .json, or set %s.", path.getName(), path, ConfigKeys.INPUT_FORMAT.name());
+  }
+
+  private Dataset<Row> load(InputSpec spec, Path path, String format) {
+    if (!format.equals("parquet") && files.isFile(path)
+        && Arrays.equals(files.head(path, PARQUET_MAGIC.length), PARQUET_MAGIC)) {
+      throw RecsysException.input("The %s input %s is a Parquet file but was declared %s. Rename it to "
+          + ".parquet or set %s=parquet.", spec.name(), path, format, ConfigKeys.INPUT_FORMAT.name());
+    }
+    try {
+      Dataset<Row> df = switch (format) {
+        case "csv" -> spark.read().option("header", "true").option("inferSchema", "false")
+            .option("mode", "PERMISSIVE").option("multiLine", "false").csv(path.toString());
+        case "json" -> spark.read().option("mode", "PERMISSIVE").json(path.toString());
+        default -> spark.read().parquet(path.toString());
+      };
+      df.schema(); // forces footer/header reading now, inside this try
+      return df;
+    } catch (RuntimeException e) {
+      String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw new RecsysException(RecsysException.EXIT_INPUT, String.format(
+          "The %s input %s is not readable as %s: %s. Check the file or set %s.", spec.name(), path, format,
+          reason, ConfigKeys.INPUT_FORMAT.name()), e);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package io.recsysnightly.io;
+
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import java.time.LocalDate;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where each step of the run for date D reads and writes. Steps communicate only through these
+ * paths, so each can run alone (spark-submit, Airflow task) or inside {@code nightly}.
+ */
+public final class RunPaths {
+  private final Path inputRoot;
+  private final Path outputRoot;
+  private final Path workRoot;
+  private final LocalDate date;
+
+  public RunPaths(PipelineConfig config, LocalDate date) {
+    this.inputRoot = new Path(config.get(ConfigKeys.INPUT_ROOT));
+    this.outputRoot = new Path(config.get(ConfigKeys.OUTPUT_ROOT));
+    String work = config.get(ConfigKeys.WORK_ROOT);
+    this.workRoot = work.isEmpty() ? new Path(outputRoot, "_work") : new Path(work);
+    this.date = date;
+  }
+
+  public LocalDate date() {
+    return date;
+  }
+
+  /** An input path from the configuration, resolved against the input root unless absolute. */
+  public Path input(String configured) {
+    Path p = new Path(configured);
+    return p.isAbsolute() || p.toUri().getScheme() != null ? p : new Path(inputRoot, configured);
+  }
+
+  public Path outputRoot() {
+    return outputRoot;
+  }
+
+  public Path workRoot() {
+    return workRoot;
+  }
+
+  private Path runDir(LocalDate d) {
+    return new Path(workRoot, "dt=" + d);
+  }
+
+  public Path runDir() {
+    return runDir(date);
+  }
+
+  public Path matrixAll() {
+    return new Path(runDir(), "matrix/all");
+  }
+
+  public Path matrixTrain() {
+    return new Path(runDir(), "matrix/train");
+  }
+
+  public Path matrixHoldout() {
+    return new Path(runDir(), "matrix/holdout");
+  }
+
+  public Path badRecords() {
+    return new Path(runDir(), "bad_records");
+  }
+
+  /** Users (with segment) and items (with category, availability) known to this run, by index. */
+  public Path userTable() {
+    return new Path(runDir(), "entities/users");
+  }
+
+  public Path itemTable() {
+    return new Path(runDir(), "entities/items");
+  }
+
+  public Path blockedItems() {
+    return new Path(runDir(), "entities/blocked_items");
+  }
+
+  public Path userFactors(LocalDate trainDate) {
+    return new Path(runDir(trainDate), "factors/users");
+  }
+
+  public Path itemFactors(LocalDate trainDate) {
+    return new Path(runDir(trainDate), "factors/items");
+  }
+
+  public Path metricsJson() {
+    return new Path(runDir(), "metrics.json");
+  }
+
+  public Path userVectors() {
+    return new Path(runDir(), "vectors/users");
+  }
+
+  public Path itemVectors() {
+    return new Path(runDir(), "vectors/items");
+  }
+
+  public Path candidates() {
+    return new Path(runDir(), "candidates/users");
+  }
+
+  public Path similarItems() {
+    return new Path(runDir(), "candidates/similar_items");
+  }
+
+  /** Per-step results (counts, timings) that publish gathers into the manifest. */
+  public Path stepReport(String step) {
+    return new Path(runDir(), "steps/" + step + ".json");
+  }
+
+  public Path checkpointDir() {
+    return new Path(workRoot, "_checkpoints");
+  }
+
+  /** Id dictionaries live outside the dated runs: they persist and grow across nights. */
+  public Path idMapRoot(String entity) {
+    return new Path(workRoot, "state/id_maps/" + entity);
+  }
+
+  public Path publication(LocalDate d) {
+    return new Path(outputRoot, "dt=" + d);
+  }
+
+  public Path publication() {
+    return publication(date);
+  }
+
+  public Path staging() {
+    return new Path(outputRoot, "_staging");
+  }
+
+  public Path latestPointer() {
+    return new Path(outputRoot, "LATEST");
+  }
+}

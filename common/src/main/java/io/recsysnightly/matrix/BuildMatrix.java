@@ -1,0 +1,258 @@
+package io.recsysnightly.matrix;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.desc;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import io.recsysnightly.RecsysException;
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.io.InputReader;
+import io.recsysnightly.io.InputSpec;
+import io.recsysnightly.io.RunContext;
+import io.recsysnightly.report.Progress;
+import io.recsysnightly.report.StepReport;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Step 1: validates raw events, quarantines malformed rows, drops forgotten users, weights events
+ * into the utility matrix, maps ids to persisted dense indices and splits train from holdout.
+ */
+public final class BuildMatrix {
+  public static final String STEP = "build-matrix";
+  private static final StructType ID_ONLY = new StructType().add("id", DataTypes.StringType);
+
+  private final RunContext ctx;
+  private final PipelineConfig config;
+  private final Progress progress;
+  private final StepReport report = new StepReport(STEP);
+
+  public BuildMatrix(RunContext ctx) {
+    this.ctx = ctx;
+    this.config = ctx.config();
+    this.progress = ctx.progress(STEP);
+  }
+
+  public StepReport execute() {
+    LocalDate date = ctx.paths().date();
+    long endMicros = endOfDayMicros(date);
+    InputReader reader = new InputReader(ctx.spark(), config, ctx.paths());
+
+    progress.phase("reading and validating events");
+    Dataset<Row> forgotten = reader.readOptional(InputSpec.DELETIONS)
+        .map(d -> d.select(trim(col("user_id")).as("id")).where(col("id").isNotNull()).distinct())
+        .orElseGet(() -> ctx.spark().createDataFrame(List.of(), ID_ONLY));
+    forgotten.persist(StorageLevel.MEMORY_AND_DISK());
+    report.count("deletion requests", forgotten.count());
+
+    Dataset<Row> annotated = EventValidator.annotate(reader.read(InputSpec.EVENTS),
+        config.get(ConfigKeys.EVENT_WEIGHTS).keySet());
+    annotated.persist(StorageLevel.MEMORY_AND_DISK());
+    long rowsIn = annotated.count();
+    report.count("event rows in", rowsIn);
+    if (rowsIn == 0) {
+      throw RecsysException.input("The events input %s has no rows: nothing to build a matrix from. Check that "
+          + "the day's events have landed.", ctx.paths().input(config.get(ConfigKeys.INPUT_EVENTS)));
+    }
+    quarantine(annotated, forgotten, rowsIn);
+    report.phaseDone("validate");
+
+    progress.phase("weighting events into interaction strengths");
+    Dataset<Row> valid = selectEventsOfRun(annotated, forgotten, date, endMicros);
+    InteractionWeighter weighter = new InteractionWeighter(config.get(ConfigKeys.EVENT_WEIGHTS),
+        config.get(ConfigKeys.VALUE_TRANSFORM), config.get(ConfigKeys.HALF_LIFE_DAYS),
+        config.get(ConfigKeys.MAX_STRENGTH), config.get(ConfigKeys.MAX_EVENTS_PER_USER));
+    Dataset<Row> capped = weighter.capPerUser(valid);
+    Dataset<Row> pairs = weighter.strengths(capped, endMicros).where(col("strength").gt(0));
+    pairs.persist(StorageLevel.MEMORY_AND_DISK());
+    long validCount = valid.count();
+    report.count("events used", capped.count());
+    report.count("events over per-user cap", validCount - report.countOf("events used"));
+    report.phaseDone("weight");
+
+    progress.phase("mapping ids to persisted indices");
+    Optional<Dataset<Row>> catalogue = reader.readOptional(InputSpec.ITEMS).map(BuildMatrix::cleanCatalogue);
+    Optional<Dataset<Row>> users = reader.readOptional(InputSpec.USERS).map(BuildMatrix::cleanUsers);
+    Dataset<Row> userIds = pairs.select(col("user_id").as("id"));
+    if (users.isPresent()) {
+      userIds = userIds.union(users.get().select(col("user_id").as("id")));
+    }
+    userIds = userIds.distinct().join(forgotten, "id", "left_anti");
+    Dataset<Row> itemIds = pairs.select(col("item_id").as("id"));
+    if (catalogue.isPresent()) {
+      itemIds = itemIds.union(catalogue.get().select(col("item_id").as("id")));
+    }
+    itemIds = itemIds.distinct();
+    Dataset<Row> userMap = persistIdMap("users", userIds, forgotten);
+    Dataset<Row> itemMap = persistIdMap("items", itemIds, ctx.spark().createDataFrame(List.of(), ID_ONLY));
+    report.phaseDone("id maps");
+
+    progress.phase("splitting train and holdout");
+    Dataset<Row> matrix = pairs
+        .join(userMap.select(col("id").as("user_id"), col("idx").as("user_idx")), "user_id")
+        .join(itemMap.select(col("id").as("item_id"), col("idx").as("item_idx")), "item_id")
+        .select("user_idx", "item_idx", "strength", "n_events", "last_ts");
+    HoldoutSplit split = config.get(ConfigKeys.SPLIT_MODE).equals("cutoff")
+        ? HoldoutSplit.cutoff(new Timestamp(endOfDayMicros(config.get(ConfigKeys.CUTOFF_DATE).orElseThrow()) / 1000))
+        : HoldoutSplit.perUser(config.get(ConfigKeys.HOLDOUT_FRACTION), config.get(ConfigKeys.MIN_INTERACTIONS));
+    ctx.writeAtomically(split.mark(matrix), ctx.paths().matrixAll());
+    Dataset<Row> all = ctx.read(ctx.paths().matrixAll());
+    ctx.writeAtomically(all.where("NOT holdout").drop("holdout"), ctx.paths().matrixTrain());
+    ctx.writeAtomically(all.where("holdout").drop("holdout"), ctx.paths().matrixHoldout());
+    report.count("interactions (user, item)", all.count());
+    report.count("  train", ctx.read(ctx.paths().matrixTrain()).count());
+    report.count("  holdout", ctx.read(ctx.paths().matrixHoldout()).count());
+    report.phaseDone("split");
+
+    progress.phase("writing user, item and blocklist tables");
+    writeEntities(all, userMap, userIds, itemMap, itemIds, catalogue, users, reader);
+    report.phaseDone("entities");
+
+    annotated.unpersist();
+    pairs.unpersist();
+    forgotten.unpersist();
+    report.output("matrix", ctx.paths().matrixAll().getParent());
+    report.output("bad records", ctx.paths().badRecords());
+    report.output("id maps", ctx.paths().idMapRoot("").getParent());
+    return ctx.finish(report);
+  }
+
+  /** Writes malformed rows (their raw text and a reason) to bad_records/ and fails past the bound. */
+  private void quarantine(Dataset<Row> annotated, Dataset<Row> forgotten, long rowsIn) {
+    Dataset<Row> bad = annotated.where(col(EventValidator.REASON).isNotNull())
+        .join(forgotten, annotated.col("user_id").equalTo(forgotten.col("id")), "left_anti")
+        .select("user_id", "item_id", "event_type", "event_ts", "value", EventValidator.REASON);
+    ctx.writeAtomically(bad, ctx.paths().badRecords());
+    Dataset<Row> written = ctx.read(ctx.paths().badRecords());
+    long badCount = written.count();
+    report.count("bad rows quarantined", badCount);
+    List<Row> byReason = written.groupBy(EventValidator.REASON).agg(count(lit(1)).as("n"))
+        .orderBy(desc("n"), col(EventValidator.REASON)).collectAsList();
+    String reasons = byReason.stream().map(r -> r.getString(0) + "=" + r.getLong(1))
+        .collect(Collectors.joining(", "));
+    if (badCount > 0) {
+      report.metric("bad rows by reason", reasons);
+    }
+    double share = (double) badCount / rowsIn;
+    double bound = config.get(ConfigKeys.MAX_BAD_SHARE);
+    if (share > bound) {
+      throw RecsysException.input("%d of %d event rows (%.2f%%) are malformed, more than %s=%s allows (%s). They "
+              + "are in %s with a reason column; fix the upstream feed, or raise the bound if this is expected.",
+          badCount, rowsIn, 100 * share, ConfigKeys.MAX_BAD_SHARE.name(), bound, reasons, ctx.paths().badRecords());
+    }
+  }
+
+  /** Valid events within the run's window, of users who did not ask to be forgotten. */
+  private Dataset<Row> selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, LocalDate date,
+      long endMicros) {
+    Dataset<Row> valid = annotated.where(col(EventValidator.REASON).isNull())
+        .select("user_id", "item_id", "event_type", "ts", "value_d");
+    long validCount = valid.count();
+    Dataset<Row> inWindow = valid.where(col("ts").lt(lit(new Timestamp(endMicros / 1000))));
+    int lookback = config.get(ConfigKeys.LOOKBACK_DAYS);
+    if (lookback > 0) {
+      long startMicros = endOfDayMicros(date.minusDays(lookback));
+      inWindow = inWindow.where(col("ts").geq(lit(new Timestamp(startMicros / 1000))));
+    }
+    long windowCount = inWindow.count();
+    report.count("events outside run window", validCount - windowCount);
+    Dataset<Row> kept = inWindow.join(forgotten, inWindow.col("user_id").equalTo(forgotten.col("id")), "left_anti");
+    report.count("events of forgotten users", windowCount - kept.count());
+    return kept;
+  }
+
+  private Dataset<Row> persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {
+    IdMap map = new IdMap(ctx.spark(), ctx.files(), ctx.paths().idMapRoot(entity));
+    LocalDate date = ctx.paths().date();
+    ctx.writeAtomically(map.extend(date, ids, forgotten).coalesce(1), map.versionPath(date));
+    Dataset<Row> written = map.read(date);
+    report.count(entity + " in id map", written.where(col("id").isNotNull()).count());
+    return written.where(col("id").isNotNull());
+  }
+
+  private void writeEntities(Dataset<Row> all, Dataset<Row> userMap, Dataset<Row> userIds, Dataset<Row> itemMap,
+      Dataset<Row> itemIds, Optional<Dataset<Row>> catalogue, Optional<Dataset<Row>> users, InputReader reader) {
+    Dataset<Row> interactionsPerUser = all.groupBy("user_idx").agg(count(lit(1)).as("n_interactions"));
+    Dataset<Row> userTable = userMap.join(userIds, "id")
+        .select(col("idx").as("user_idx"), col("id").as("user_id"))
+        .join(interactionsPerUser, "user_idx", "left")
+        .withColumn("n_interactions", coalesce(col("n_interactions"), lit(0L)));
+    if (users.isPresent()) {
+      userTable = userTable.join(users.get(), "user_id", "left");
+    } else {
+      userTable = userTable.withColumn("segment", lit(null).cast("string"));
+    }
+    ctx.writeAtomically(userTable.select("user_idx", "user_id", "segment", "n_interactions").orderBy("user_idx"),
+        ctx.paths().userTable());
+
+    Dataset<Row> popularity = all.groupBy("item_idx").agg(countDistinct("user_idx").as("popularity"));
+    Dataset<Row> itemTable = itemMap.join(itemIds, "id")
+        .select(col("idx").as("item_idx"), col("id").as("item_id"))
+        .join(popularity, "item_idx", "left")
+        .withColumn("popularity", coalesce(col("popularity"), lit(0L)));
+    if (catalogue.isPresent()) {
+      itemTable = itemTable.join(catalogue.get(), "item_id", "left");
+    } else {
+      itemTable = itemTable.withColumn("category", lit(null).cast("string"))
+          .withColumn("available", lit(true)).withColumn("created_ts", lit(null).cast("timestamp"));
+    }
+    itemTable = itemTable.withColumn("available", coalesce(col("available"), lit(true)));
+    ctx.writeAtomically(itemTable.select("item_idx", "item_id", "category", "available", "created_ts", "popularity")
+        .orderBy("item_idx"), ctx.paths().itemTable());
+    Dataset<Row> items = ctx.read(ctx.paths().itemTable());
+    report.count("users known", ctx.read(ctx.paths().userTable()).count());
+    report.count("items known", items.count());
+    report.count("items unavailable", items.where("NOT available").count());
+
+    Dataset<Row> blocked = reader.readOptional(InputSpec.BLOCKLIST)
+        .map(b -> b.select(trim(col("item_id")).as("item_id")).distinct()
+            .join(items.select("item_id", "item_idx"), "item_id").select("item_idx"))
+        .orElseGet(() -> items.select("item_idx").limit(0));
+    ctx.writeAtomically(blocked.orderBy("item_idx"), ctx.paths().blockedItems());
+    report.count("items blocklisted", ctx.read(ctx.paths().blockedItems()).count());
+  }
+
+  private static Dataset<Row> cleanCatalogue(Dataset<Row> items) {
+    return items
+        .select(trim(col("item_id")).as("item_id"),
+            when(trim(col("category")).equalTo(""), lit(null)).otherwise(trim(col("category"))).as("category"),
+            expr("try_to_timestamp(trim(created_ts))").as("created_ts"),
+            when(lower(trim(col("available"))).isin("false", "0", "no", "n"), lit(false))
+                .when(lower(trim(col("available"))).isin("true", "1", "yes", "y"), lit(true)).as("available"))
+        .where(col("item_id").isNotNull().and(col("item_id").notEqual("")))
+        .groupBy("item_id")
+        .agg(max("category").as("category"), max("created_ts").as("created_ts"), expr("bool_and(available)")
+            .as("available"));
+  }
+
+  private static Dataset<Row> cleanUsers(Dataset<Row> users) {
+    return users
+        .select(trim(col("user_id")).as("user_id"),
+            when(trim(col("segment")).equalTo(""), lit(null)).otherwise(trim(col("segment"))).as("segment"))
+        .where(col("user_id").isNotNull().and(col("user_id").notEqual("")))
+        .groupBy("user_id").agg(max("segment").as("segment"));
+  }
+
+  /** Microseconds since the epoch at the end of {@code date} (00:00 UTC of the next day). */
+  public static long endOfDayMicros(LocalDate date) {
+    return date.plusDays(1).atStartOfDay().toEpochSecond(ZoneOffset.UTC) * 1_000_000L;
+  }
+}

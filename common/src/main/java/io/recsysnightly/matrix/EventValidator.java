@@ -1,0 +1,68 @@
+package io.recsysnightly.matrix;
+
+import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.Set;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Parses raw event rows (all strings) and gives each malformed one a reason. Ids are trimmed;
+ * timestamps are ISO text in UTC or epoch seconds. A timestamp later than the wall clock is bad
+ * ({@code future_timestamp}); one after the run date but not in the future is valid and simply
+ * outside this run (so a backfill of an earlier date loses nothing).
+ */
+public final class EventValidator {
+  /** Longest id accepted; longer ones are almost always a broken upstream join or a payload. */
+  public static final int MAX_ID_LENGTH = 512;
+
+  public static final String REASON = "reason";
+
+  private EventValidator() {}
+
+  /**
+   * Adds the parsed columns {@code ts} (timestamp), {@code value_d} (double) and {@code reason}
+   * (null for a valid row) to the raw events; ids and event type are trimmed.
+   */
+  public static Dataset<Row> annotate(Dataset<Row> raw, Set<String> knownEventTypes) {
+    Column rawTs = trim(col("event_ts"));
+    Column ts = when(rawTs.rlike("^-?[0-9]{1,12}$"), expr("timestamp_seconds(try_cast(trim(event_ts) AS BIGINT))"))
+        .otherwise(expr("try_to_timestamp(trim(event_ts))"));
+    Column rawValue = trim(col("value"));
+    Column value = expr("try_cast(trim(value) AS DOUBLE)");
+    Dataset<Row> parsed = raw
+        .withColumn("user_id", trim(col("user_id")))
+        .withColumn("item_id", trim(col("item_id")))
+        .withColumn("event_type", trim(col("event_type")))
+        .withColumn("ts", ts)
+        .withColumn("value_d", when(rawValue.isNull().or(rawValue.equalTo("")), lit(null).cast("double"))
+            .otherwise(value));
+    Column reason =
+        when(col("user_id").isNull(), lit("null_user_id"))
+        .when(col("user_id").equalTo(""), lit("empty_user_id"))
+        .when(length(col("user_id")).gt(MAX_ID_LENGTH), lit("user_id_too_long"))
+        .when(col("item_id").isNull(), lit("null_item_id"))
+        .when(col("item_id").equalTo(""), lit("empty_item_id"))
+        .when(length(col("item_id")).gt(MAX_ID_LENGTH), lit("item_id_too_long"))
+        .when(col("event_type").isNull().or(col("event_type").equalTo("")), lit("missing_event_type"))
+        .when(col("event_type").isin(knownEventTypes.toArray()).unary_$bang(), lit("unknown_event_type"))
+        .when(rawTs.isNull().or(rawTs.equalTo("")), lit("missing_timestamp"))
+        .when(col("ts").isNull(), lit("unparseable_timestamp"))
+        .when(col("ts").gt(current_timestamp()), lit("future_timestamp"))
+        .when(rawValue.isNotNull().and(rawValue.notEqual("")).and(col("value_d").isNull()),
+            lit("unparseable_value"))
+        .when(isnan(col("value_d")).or(abs(col("value_d")).equalTo(Double.POSITIVE_INFINITY)),
+            lit("non_finite_value"))
+        .when(col("value_d").lt(0), lit("negative_value"));
+    return parsed.withColumn(REASON, reason);
+  }
+}

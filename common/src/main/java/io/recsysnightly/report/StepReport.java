@@ -1,0 +1,118 @@
+package io.recsysnightly.report;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one step did: row counts, timings per phase, metrics and where its outputs went. Printed as
+ * the step's summary, saved beside its outputs and gathered by publish into the manifest.
+ */
+public final class StepReport {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final String step;
+  private final Map<String, Object> counts = new LinkedHashMap<>();
+  private final Map<String, Double> timings = new LinkedHashMap<>();
+  private final Map<String, Object> metrics = new LinkedHashMap<>();
+  private final Map<String, String> outputs = new LinkedHashMap<>();
+  private final long startNanos = System.nanoTime();
+  private long phaseStart = startNanos;
+
+  public StepReport(String step) {
+    this.step = step;
+  }
+
+  public String step() {
+    return step;
+  }
+
+  public StepReport count(String name, long value) {
+    counts.put(name, value);
+    return this;
+  }
+
+  public StepReport metric(String name, Object value) {
+    metrics.put(name, value);
+    return this;
+  }
+
+  public StepReport output(String name, Object path) {
+    outputs.put(name, String.valueOf(path));
+    return this;
+  }
+
+  /** Closes the phase that started at the previous call (or at construction), recording its seconds. */
+  public StepReport phaseDone(String phase) {
+    long now = System.nanoTime();
+    timings.merge(phase, (now - phaseStart) / 1e9, Double::sum);
+    phaseStart = now;
+    return this;
+  }
+
+  public double totalSeconds() {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  public Map<String, Object> counts() {
+    return Collections.unmodifiableMap(counts);
+  }
+
+  public Map<String, Double> timings() {
+    return Collections.unmodifiableMap(timings);
+  }
+
+  public Map<String, Object> metrics() {
+    return Collections.unmodifiableMap(metrics);
+  }
+
+  public Map<String, String> outputs() {
+    return Collections.unmodifiableMap(outputs);
+  }
+
+  public long countOf(String name) {
+    return ((Number) counts.get(name)).longValue();
+  }
+
+  public Map<String, Object> toMap() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("step", step);
+    map.put("seconds", round(totalSeconds()));
+    map.put("counts", counts);
+    Map<String, Double> rounded = new LinkedHashMap<>();
+    timings.forEach((k, v) -> rounded.put(k, round(v)));
+    map.put("timings_seconds", rounded);
+    map.put("metrics", metrics);
+    map.put("outputs", outputs);
+    return map;
+  }
+
+  public String toJson() {
+    return toJson(toMap());
+  }
+
+  public static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static Map<String, Object> parseJson(String text) {
+    try {
+      return JSON.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() {});
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static double round(double seconds) {
+    return Math.round(seconds * 1000) / 1000.0;
+  }
+}

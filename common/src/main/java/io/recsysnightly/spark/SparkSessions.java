@@ -1,0 +1,38 @@
+package io.recsysnightly.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Creates the session every command runs in. Settings given by spark-submit or spark-defaults win;
+ * the ones here are only defaults that the pipeline's contracts rely on.
+ */
+public final class SparkSessions {
+  private SparkSessions() {}
+
+  public static SparkSession create(String appName) {
+    SparkConf conf = new SparkConf();
+    // A plain `java` launch (the local launcher, tests) has no master: run on this machine's cores.
+    conf.setIfMissing("spark.master", "local[*]");
+    conf.setIfMissing("spark.app.name", appName);
+    // Run dates and event timestamps are UTC, whatever the machine's zone.
+    conf.setIfMissing("spark.sql.session.timeZone", "UTC");
+    // INT96 timestamps are misread by pyarrow unless told; analysts read our Parquet.
+    conf.setIfMissing("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    conf.setIfMissing("spark.sql.shuffle.partitions", String.valueOf(defaultShufflePartitions(conf)));
+    conf.setIfMissing("spark.sql.adaptive.enabled", "true");
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return spark;
+  }
+
+  /** 200 shuffle partitions is far too many for one machine; a few per core keeps tasks meaningful. */
+  private static int defaultShufflePartitions(SparkConf conf) {
+    String master = conf.get("spark.master");
+    if (master.startsWith("local")) {
+      return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    }
+    return 200;
+  }
+}
