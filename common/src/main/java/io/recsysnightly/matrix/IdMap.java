@@ -71,7 +71,7 @@ public final class IdMap {
     long nextIndex = Optional.ofNullable(previous.agg(max("idx")).first().get(0))
         .map(v -> ((Number) v).longValue() + 1).orElse(0L);
     Dataset<Row> fresh = ids.select("id").distinct()
-        .join(previous.where(col("id").isNotNull()), ids.col("id").equalTo(previous.col("id")), "left_anti")
+        .join(previous.where(col("id").isNotNull()).select("id"), "id", "left_anti")
         .orderBy("id");
     // zipWithIndex gives consecutive indices without pulling every new id through one partition,
     // which a global row_number() window would do.

@@ -1,0 +1,192 @@
+package io.recsysnightly.publish;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.struct;
+
+import io.recsysnightly.coldstart.ColdStart;
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.io.RunContext;
+import io.recsysnightly.knn.Candidates;
+import io.recsysnightly.als.TrainAls;
+import io.recsysnightly.matrix.BuildMatrix;
+import io.recsysnightly.report.Progress;
+import io.recsysnightly.report.StepReport;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Step 5: writes the run's datasets and manifest under a staging path, moves them into
+ * {@code <output>/dt=D} in one rename with {@code _SUCCESS} inside, then points LATEST at it if
+ * the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
+ * readers keep seeing the previous publication, and the step fails with exit code 4.
+ */
+public final class Publish {
+  public static final String STEP = "publish";
+  public static final String[] DATASETS = {"recommendations", "user_embeddings", "item_embeddings", "similar_items"};
+  private static final String[] EARLIER_STEPS = {BuildMatrix.STEP, TrainAls.STEP, ColdStart.STEP, Candidates.STEP};
+
+  private final RunContext ctx;
+  private final PipelineConfig config;
+  private final boolean force;
+  private final Progress progress;
+  private final StepReport report = new StepReport(STEP);
+
+  public Publish(RunContext ctx, boolean force) {
+    this.ctx = ctx;
+    this.config = ctx.config();
+    this.force = force;
+    this.progress = ctx.progress(STEP);
+  }
+
+  public StepReport execute() {
+    String version = modelVersion();
+    report.metric("model version", version);
+    cleanLeftoverStaging();
+    Path staging = new Path(ctx.paths().staging(), "dt=" + ctx.paths().date() + "-" + UUID.randomUUID());
+
+    progress.phase("writing datasets to staging " + staging);
+    Dataset<Row> users = ctx.read(ctx.paths().userTable());
+    Dataset<Row> items = ctx.read(ctx.paths().itemTable());
+    Dataset<Row> userVectors = ctx.read(ctx.paths().userVectors());
+    Dataset<Row> itemIds = items.select("item_idx", "item_id");
+    int listSize = config.get(ConfigKeys.LIST_SIZE);
+
+    Dataset<Row> lists = withItemIds(ctx.read(ctx.paths().candidates()), "user_idx", "recs", itemIds, listSize);
+    Dataset<Row> recommendations = users.join(userVectors.select("user_idx", "source"), "user_idx", "left")
+        .join(lists, "user_idx", "left")
+        .select(col("user_id"), coalesce(col("recs"), expr("array()").cast(lists.schema().apply("recs").dataType()))
+            .as("recs"), coalesce(col("source"), lit("none")).as("source"), lit(version).as("model_version"));
+    write(recommendations, staging, "recommendations");
+
+    write(users.join(userVectors, "user_idx").select(col("user_id"), col("vector").as("embedding"), col("source"),
+        col("n_interactions"), lit(version).as("model_version")), staging, "user_embeddings");
+    write(items.join(ctx.read(ctx.paths().itemVectors()), "item_idx").select(col("item_id"),
+        col("vector").as("embedding"), col("category"), col("source"), col("popularity"),
+        lit(version).as("model_version")), staging, "item_embeddings");
+    Dataset<Row> similar = withItemIds(ctx.read(ctx.paths().similarItems()), "item_idx", "similar", itemIds,
+        config.get(ConfigKeys.SIMILAR_M));
+    write(similar.join(itemIds, "item_idx").select("item_id", "similar"), staging, "similar_items");
+    report.phaseDone("write");
+
+    progress.phase("checking the quality gate");
+    Dataset<Row> published = ctx.read(new Path(staging, "recommendations"));
+    long usersKnown = users.count();
+    long usersWithList = published.where("size(recs) > 0").count();
+    Map<String, Object> metrics = StepReport.parseJson(ctx.files().readText(ctx.paths().metricsJson()));
+    QualityGate.Verdict verdict = new QualityGate(config).check(metrics, usersKnown, usersWithList);
+    boolean goesLive = verdict.passed() || force;
+    report.metric("gate", verdict.passed() ? "passed" : (force ? "refused, published with --force" : "refused"));
+    verdict.reasons().forEach(r -> report.metric("gate refusal", r));
+
+    ctx.files().writeTextAtomically(new Path(staging, "manifest.json"),
+        StepReport.toJson(manifest(version, metrics, verdict)));
+    ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "");
+    report.phaseDone("gate and manifest");
+
+    progress.phase(goesLive ? "moving the run into place and updating LATEST" : "moving the refused run aside");
+    Path target = goesLive ? ctx.paths().publication()
+        : new Path(new Path(ctx.paths().outputRoot(), "_refused"), "dt=" + ctx.paths().date());
+    ctx.files().swapDirectory(staging, target);
+    report.output("publication", target);
+    if (goesLive) {
+      ctx.files().writeTextAtomically(ctx.paths().latestPointer(), target.getName() + "\n");
+      report.output("LATEST", ctx.paths().latestPointer() + " -> " + target.getName());
+    }
+    report.phaseDone("move");
+    ctx.finish(report);
+    if (!goesLive) {
+      throw new GateRefusedException("The quality gate refused this run: " + String.join("; ", verdict.reasons())
+          + ". LATEST still points at the previous publication. The refused run is in " + target
+          + " for inspection; publish it anyway with --force.", report);
+    }
+    return report;
+  }
+
+  /**
+   * Replaces the item indices in {@code listCol} (array of item_idx, score, rank) by item ids,
+   * keeping at most {@code limit} entries in rank order.
+   */
+  private static Dataset<Row> withItemIds(Dataset<Row> lists, String key, String listCol, Dataset<Row> itemIds,
+      int limit) {
+    Dataset<Row> entries = lists
+        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"))
+        .select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"), col("e.rank").as("rank"))
+        .join(broadcast(itemIds), "item_idx");
+    return entries.groupBy("_key")
+        .agg(sort_array(collect_list(struct(col("rank"), col("item_id"), col("score")))).as("sorted"))
+        .select(col("_key").as(key), expr("transform(sorted, e -> named_struct('item_id', e.item_id, 'score', e.score, "
+            + "'rank', e.rank))").as(listCol));
+  }
+
+  private void write(Dataset<Row> data, Path staging, String name) {
+    Path path = new Path(staging, name);
+    data.write().parquet(path.toString());
+    long rows = ctx.read(path).count();
+    report.count(name, rows);
+  }
+
+  private Map<String, Object> manifest(String version, Map<String, Object> metrics, QualityGate.Verdict verdict) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("date", ctx.paths().date().toString());
+    m.put("model_version", version);
+    m.put("created_at", Instant.now().toString());
+    m.put("config", config.asMap());
+    Map<String, Object> steps = new LinkedHashMap<>();
+    for (String step : EARLIER_STEPS) {
+      Path stepReport = ctx.paths().stepReport(step);
+      if (ctx.files().exists(stepReport)) {
+        steps.put(step, StepReport.parseJson(ctx.files().readText(stepReport)));
+      }
+    }
+    Object buildMatrix = steps.get(BuildMatrix.STEP);
+    m.put("input_counts", buildMatrix == null ? Map.of() : ((Map<?, ?>) buildMatrix).get("counts"));
+    m.put("output_counts", report.counts());
+    m.put("metrics", metrics);
+    Map<String, Object> gate = new LinkedHashMap<>();
+    gate.put("passed", verdict.passed());
+    gate.put("forced", force && !verdict.passed());
+    gate.put("reasons", verdict.reasons());
+    gate.put("checks", verdict.checks());
+    m.put("gate", gate);
+    m.put("steps", steps);
+    return m;
+  }
+
+  /** Date plus a digest of the configuration: the same inputs and config give the same version. */
+  private String modelVersion() {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(config.toPropertiesText().getBytes(StandardCharsets.UTF_8));
+      return ctx.paths().date() + "-" + HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Staging folders of this date left by a killed run are never read: remove them. */
+  private void cleanLeftoverStaging() {
+    String prefix = "dt=" + ctx.paths().date() + "-";
+    for (String name : ctx.files().listNames(ctx.paths().staging())) {
+      if (name.startsWith(prefix)) {
+        ctx.files().delete(new Path(ctx.paths().staging(), name));
+      }
+    }
+  }
+}
