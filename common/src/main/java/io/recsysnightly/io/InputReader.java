@@ -106,6 +106,9 @@ public final class InputReader {
       throw RecsysException.input("The %s input %s is a Parquet file but was declared %s. Rename it to "
           + ".parquet or set %s=parquet.", spec.name(), path, format, ConfigKeys.INPUT_FORMAT.name());
     }
+    if (format.equals("parquet")) {
+      checkParquetFiles(spec, path);
+    }
     try {
       Dataset<Row> df = switch (format) {
         case "csv" -> spark.read().option("header", "true").option("inferSchema", "false")
@@ -113,13 +116,26 @@ public final class InputReader {
         case "json" -> spark.read().option("mode", "PERMISSIVE").json(path.toString());
         default -> spark.read().parquet(path.toString());
       };
-      df.schema(); // forces footer/header reading now, inside this try
+      df.schema(); // reads the CSV header or JSON sample now, inside this try
       return df;
     } catch (RuntimeException e) {
       String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw new RecsysException(RecsysException.EXIT_INPUT, String.format(
           "The %s input %s is not readable as %s: %s. Check the file or set %s.", spec.name(), path, format,
           reason, ConfigKeys.INPUT_FORMAT.name()), e);
+    }
+  }
+
+  /** Spark only notices a non-Parquet file when a task reads it; check the magic bytes up front. */
+  private void checkParquetFiles(InputSpec spec, Path path) {
+    List<Path> dataFiles = files.isFile(path) ? List.of(path)
+        : files.listNames(path).stream().filter(n -> !n.startsWith("_") && !n.startsWith("."))
+            .map(n -> new Path(path, n)).filter(files::isFile).toList();
+    for (Path file : dataFiles) {
+      if (!Arrays.equals(files.head(file, PARQUET_MAGIC.length), PARQUET_MAGIC)) {
+        throw RecsysException.input("The %s input %s is not readable as parquet: %s is not a Parquet file. Check "
+            + "the file or set %s to its real format.", spec.name(), path, file.getName(), ConfigKeys.INPUT_FORMAT.name());
+      }
     }
   }
 }

@@ -1,0 +1,35 @@
+package io.recsysnightly.jobs;
+
+import io.recsysnightly.io.RunContext;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Runs every step in order in one session, then prints how long each took and where the result is. */
+final class NightlyRunner {
+  private NightlyRunner() {}
+
+  static void run(RunContext ctx, boolean force) {
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    long start = System.nanoTime();
+    for (Step step : Step.values()) {
+      long stepStart = System.nanoTime();
+      step.run(ctx, force);
+      seconds.put(step.command(), (System.nanoTime() - stepStart) / 1e9);
+    }
+    System.out.print(render(ctx, seconds, (System.nanoTime() - start) / 1e9));
+  }
+
+  private static String render(RunContext ctx, Map<String, Double> seconds, double total) {
+    StringBuilder sb = new StringBuilder();
+    String title = String.format(Locale.ROOT, "== nightly %s done in %.1f s ", ctx.paths().date(), total);
+    sb.append(title).append("=".repeat(Math.max(0, 72 - title.length()))).append('\n');
+    sb.append("  steps\n");
+    seconds.forEach((step, s) -> sb.append(String.format(Locale.ROOT, "    %-34s %.1f s%n", step, s)));
+    sb.append("  output\n");
+    sb.append(String.format(Locale.ROOT, "    %-34s %s%n", "publication", ctx.paths().publication()));
+    sb.append(String.format(Locale.ROOT, "    %-34s %s%n", "LATEST pointer", ctx.paths().latestPointer()));
+    sb.append("=".repeat(72)).append('\n');
+    return sb.toString();
+  }
+}

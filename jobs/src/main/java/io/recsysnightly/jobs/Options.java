@@ -1,0 +1,79 @@
+package io.recsysnightly.jobs;
+
+import io.recsysnightly.config.ConfigKey;
+import io.recsysnightly.config.ConfigKeys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The parsed options of one command; immutable, each {@code with…} returns a changed copy. */
+record Options(Optional<LocalDate> date, Optional<Path> conf, List<String> sets, Optional<String> input,
+    Optional<String> output, Optional<String> work, boolean force) {
+
+  /** The properties file read when --conf is not given, relative to the working directory. */
+  static final Path DEFAULT_CONF = Path.of("conf", "recsys.properties");
+
+  public Options {
+    sets = List.copyOf(sets);
+  }
+
+  static Options none() {
+    return new Options(Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
+        Optional.empty(), false);
+  }
+
+  Options withDate(LocalDate value) {
+    return new Options(Optional.of(value), conf, sets, input, output, work, force);
+  }
+
+  Options withConf(Path value) {
+    return new Options(date, Optional.of(value), sets, input, output, work, force);
+  }
+
+  Options withSet(String keyValue) {
+    List<String> more = new ArrayList<>(sets);
+    more.add(keyValue);
+    return new Options(date, conf, more, input, output, work, force);
+  }
+
+  Options withInput(String value) {
+    return new Options(date, conf, sets, Optional.of(value), output, work, force);
+  }
+
+  Options withOutput(String value) {
+    return new Options(date, conf, sets, input, Optional.of(value), work, force);
+  }
+
+  Options withWork(String value) {
+    return new Options(date, conf, sets, input, output, Optional.of(value), force);
+  }
+
+  Options withForce() {
+    return new Options(date, conf, sets, input, output, work, true);
+  }
+
+  /** The properties file to load: --conf, else conf/recsys.properties if it exists here, else none. */
+  public Optional<Path> configFile() {
+    return conf.isPresent() || !Files.isRegularFile(DEFAULT_CONF) ? conf : Optional.of(DEFAULT_CONF);
+  }
+
+  /**
+   * The {@code key=value} overrides for {@code PipelineConfig.load}: every --set in order, then
+   * --date, --input, --output and --work as their keys, so a dedicated option beats a --set of its key.
+   */
+  public List<String> overrides() {
+    List<String> all = new ArrayList<>(sets);
+    date.ifPresent(d -> all.add(override(ConfigKeys.RUN_DATE, d.toString())));
+    input.ifPresent(v -> all.add(override(ConfigKeys.INPUT_ROOT, v)));
+    output.ifPresent(v -> all.add(override(ConfigKeys.OUTPUT_ROOT, v)));
+    work.ifPresent(v -> all.add(override(ConfigKeys.WORK_ROOT, v)));
+    return all;
+  }
+
+  private static String override(ConfigKey<?> key, String value) {
+    return key.name() + "=" + value;
+  }
+}

@@ -1,0 +1,59 @@
+package io.recsysnightly.jobs;
+
+import io.recsysnightly.als.TrainAls;
+import io.recsysnightly.coldstart.ColdStart;
+import io.recsysnightly.io.RunContext;
+import io.recsysnightly.knn.Candidates;
+import io.recsysnightly.matrix.BuildMatrix;
+import io.recsysnightly.publish.Publish;
+import io.recsysnightly.report.StepReport;
+import io.recsysnightly.report.Summary;
+
+/** The pipeline's steps, declared in the order {@code nightly} runs them. */
+enum Step {
+  BUILD_MATRIX(BuildMatrix.STEP, "Validate events, build the utility matrix, split off the holdout.",
+      (ctx, force) -> new BuildMatrix(ctx).execute()),
+  TRAIN(TrainAls.STEP, "Fit ALS and evaluate it on the holdout against a popularity baseline.",
+      (ctx, force) -> new TrainAls(ctx).execute()),
+  COLD_START(ColdStart.STEP, "Give every user and item a vector: fold-in, else segment/category mean.",
+      (ctx, force) -> new ColdStart(ctx).execute()),
+  CANDIDATES(Candidates.STEP, "Exact top-N candidates per user and most similar items per item.",
+      (ctx, force) -> new Candidates(ctx).execute()),
+  PUBLISH(Publish.STEP, "Write the dated publication; move LATEST if the quality gate passes.",
+      (ctx, force) -> new Publish(ctx, force).execute());
+
+  private final String command;
+  private final String description;
+  private final Execution execution;
+
+  Step(String command, String description, Execution execution) {
+    this.command = command;
+    this.description = description;
+    this.execution = execution;
+  }
+
+  /** How the step is started; only publish looks at {@code force}. */
+  private interface Execution {
+    StepReport execute(RunContext ctx, boolean force);
+  }
+
+  public String command() {
+    return command;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public boolean takesForce() {
+    return this == PUBLISH;
+  }
+
+  /** Runs the step and prints its summary. */
+  public StepReport run(RunContext ctx, boolean force) {
+    StepReport report = execution.execute(ctx, force);
+    System.out.print(Summary.render(report));
+    System.out.flush();
+    return report;
+  }
+}
