@@ -14,7 +14,7 @@ import io.recsysnightly.io.RunContext;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
-import io.recsysnightly.spark.SparkRows;
+import io.recsysnightly.spark.ScalaSeqs;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.List;
@@ -146,7 +146,7 @@ public final class ColdStart {
     for (int i = 0; i < v.length; i++) {
       boxed[i] = v[i];
     }
-    return SparkRows.seq(List.of(boxed));
+    return ScalaSeqs.seq(List.of(boxed));
   }
 
   private void countBySource(Dataset<Row> vectors, String what) {

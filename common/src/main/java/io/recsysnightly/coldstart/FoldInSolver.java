@@ -7,7 +7,8 @@ import java.util.Arrays;
  * The exact implicit-ALS user solve against fixed item factors Y, as Spark's ALS computes it:
  * {@code x = (YᵀY + Σ_i c1_i y_i y_iᵀ + λ·n_u·I)⁻¹ Σ_i (1 + c1_i) y_i}, with {@code c1_i = α·r_i}
  * over the user's items with r_i > 0, and λ scaled by their number n_u (ALS-WR, as Spark does).
- * A user's fold-in therefore equals the vector ALS would give them in its last user sweep.
+ * A user's fold-in therefore equals the vector ALS would give them in its last user sweep. Ratings
+ * are never negative here (negative values are bad records), where Spark and this solver would differ.
  */
 public final class FoldInSolver implements Serializable {
   private final float[] items;

@@ -98,13 +98,13 @@ public final class ConfigKeys {
           + "Users with events after it are folded in.");
 
   // ---- candidates and publish
-  public static final ConfigKey<Integer> CANDIDATES_N = intIn("recsys.candidates.n", "100", 1, 100_000,
+  public static final ConfigKey<Integer> CANDIDATES_N = intIn("recsys.candidates.n", "100", 1, 10_000,
       "Candidates kept per user by the exact top-N.");
-  public static final ConfigKey<Integer> BLOCK_SIZE = intIn("recsys.candidates.block-size", "1024", 1, 1_000_000,
+  public static final ConfigKey<Integer> BLOCK_SIZE = intIn("recsys.candidates.block-size", "1024", 1, 65_536,
       "Users scored together in one matrix product.");
   public static final ConfigKey<Integer> SIMILAR_M = intIn("recsys.similar.m", "20", 1, 10_000,
       "Similar items kept per item (cosine).");
-  public static final ConfigKey<Integer> LIST_SIZE = intIn("recsys.publish.list-size", "20", 1, 100_000,
+  public static final ConfigKey<Integer> LIST_SIZE = intIn("recsys.publish.list-size", "20", 1, 10_000,
       "Length of each published recommendation list (at most recsys.candidates.n).");
   public static final ConfigKey<Boolean> GATE_BEAT_BASELINE = bool("recsys.gate.require-beat-baseline", "true",
       "Refuse publication (exit 4) when ALS's NDCG@K is below the popularity baseline's.");

@@ -38,6 +38,7 @@ public record RunContext(SparkSession spark, PipelineConfig config, RunPaths pat
 
   /** Saves the step's report beside its outputs; publish gathers these into the manifest. */
   public StepReport finish(StepReport report) {
+    report.finished();
     files.writeTextAtomically(paths.stepReport(report.step()), report.toJson());
     return report;
   }

@@ -6,7 +6,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import io.recsysnightly.als.FactorMatrix;
-import io.recsysnightly.spark.SparkRows;
+import io.recsysnightly.spark.ScalaSeqs;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -136,7 +136,7 @@ public final class BlockedTopN {
         for (int p = 0; p < block.size(q); p++) {
           recs.add(RowFactory.create(block.id(q, p), block.score(q, p), p + 1));
         }
-        out.add(RowFactory.create(queryIds[q], SparkRows.seq(recs)));
+        out.add(RowFactory.create(queryIds[q], ScalaSeqs.seq(recs)));
       }
     }
   }

@@ -23,6 +23,7 @@ public final class StepReport {
   private final Map<String, String> outputs = new LinkedHashMap<>();
   private final long startNanos = System.nanoTime();
   private long phaseStart = startNanos;
+  private long endNanos = -1;
 
   public StepReport(String step) {
     this.step = step;
@@ -55,8 +56,17 @@ public final class StepReport {
     return this;
   }
 
+  /** Seconds from construction to {@link #finished()} (or to now while the step runs). */
   public double totalSeconds() {
-    return (System.nanoTime() - startNanos) / 1e9;
+    return ((endNanos < 0 ? System.nanoTime() : endNanos) - startNanos) / 1e9;
+  }
+
+  /** Marks the step as ended: its total time stops counting. */
+  public StepReport finished() {
+    if (endNanos < 0) {
+      endNanos = System.nanoTime();
+    }
+    return this;
   }
 
   public Map<String, Object> counts() {

@@ -25,7 +25,7 @@ public final class Summary {
     }
     sb.append("  ").append(name).append('\n');
     for (Map.Entry<String, ?> e : entries.entrySet()) {
-      sb.append(String.format(Locale.ROOT, "    %-34s %s%n", e.getKey(), format(name, e.getValue())));
+      sb.append(String.format(Locale.ROOT, "    %-42s %s%n", e.getKey(), format(name, e.getValue())));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.recsysnightly.jobs;
 
 import io.recsysnightly.RecsysException;
+import io.recsysnightly.spark.ScalaSeqs;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;

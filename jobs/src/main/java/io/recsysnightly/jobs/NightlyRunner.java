@@ -13,9 +13,7 @@ final class NightlyRunner {
     Map<String, Double> seconds = new LinkedHashMap<>();
     long start = System.nanoTime();
     for (Step step : Step.values()) {
-      long stepStart = System.nanoTime();
-      step.run(ctx, force);
-      seconds.put(step.command(), (System.nanoTime() - stepStart) / 1e9);
+      seconds.put(step.command(), step.run(ctx, force).totalSeconds());
     }
     System.out.print(render(ctx, seconds, (System.nanoTime() - start) / 1e9));
   }
@@ -25,10 +23,10 @@ final class NightlyRunner {
     String title = String.format(Locale.ROOT, "== nightly %s done in %.1f s ", ctx.paths().date(), total);
     sb.append(title).append("=".repeat(Math.max(0, 72 - title.length()))).append('\n');
     sb.append("  steps\n");
-    seconds.forEach((step, s) -> sb.append(String.format(Locale.ROOT, "    %-34s %.1f s%n", step, s)));
+    seconds.forEach((step, s) -> sb.append(String.format(Locale.ROOT, "    %-42s %.1f s%n", step, s)));
     sb.append("  output\n");
-    sb.append(String.format(Locale.ROOT, "    %-34s %s%n", "publication", ctx.paths().publication()));
-    sb.append(String.format(Locale.ROOT, "    %-34s %s%n", "LATEST pointer", ctx.paths().latestPointer()));
+    sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "publication", ctx.paths().publication()));
+    sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "LATEST pointer", ctx.paths().latestPointer()));
     sb.append("=".repeat(72)).append('\n');
     return sb.toString();
   }

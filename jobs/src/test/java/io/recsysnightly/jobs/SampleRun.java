@@ -44,7 +44,7 @@ final class SampleRun {
   }
 
   static String parquet(String dataset) {
-    return "read_parquet('" + publication().resolve(dataset) + "/*.parquet')";
+    return "read_parquet('" + publication().resolve(dataset) + "/*.parquet', hive_partitioning = false)";
   }
 
   static String sample(String file) {

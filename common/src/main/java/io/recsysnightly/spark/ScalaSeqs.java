@@ -4,9 +4,9 @@ import java.util.List;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
-/** Conversions for building Rows by hand: Spark's row encoder wants Scala sequences for arrays. */
-public final class SparkRows {
-  private SparkRows() {}
+/** Java lists as Scala sequences, which Spark's row encoder (for array columns) and scopt take. */
+public final class ScalaSeqs {
+  private ScalaSeqs() {}
 
   public static <T> Seq<T> seq(List<T> values) {
     return CollectionConverters.asScala(values).toSeq();
