@@ -1,4 +1,15 @@
 package io.recsysnightly.jobs;
 
-/** A command: its name, one-line description, whether it takes --force, and what it runs. */
-record Command(String name, String description, boolean takesForce, CommandRunner runner) {}
+import java.util.List;
+
+/**
+ * A command: its name, one-line description, the options it takes beyond the common ones, whether
+ * it needs a run date, and what it runs.
+ */
+record Command(String name, String description, List<CommandOption> options, boolean needsDate,
+    CommandRunner runner) {
+
+  Command {
+    options = List.copyOf(options);
+  }
+}

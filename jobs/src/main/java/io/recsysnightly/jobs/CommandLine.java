@@ -68,10 +68,11 @@ final class CommandLine {
         b.opt("work", Read.stringRead()).valueName("DIR")
             .action((s, o) -> o.withWork(s))
             .text("Working folder of the steps (recsys.work.root).")));
-    if (command.takesForce()) {
-      options.add(b.opt("force", Read.unitRead())
-          .action((unit, o) -> o.withForce())
-          .text("Publish even if the quality gate refuses."));
+    for (CommandOption extra : command.options()) {
+      options.add(extra.isFlag()
+          ? b.opt(extra.name(), Read.unitRead()).action((unit, o) -> o.withExtra(extra.name(), "")).text(extra.text())
+          : b.opt(extra.name(), Read.stringRead()).valueName(extra.valueName())
+              .action((v, o) -> o.withExtra(extra.name(), v)).text(extra.text()));
     }
     options.add(b.help("help").text("Prints this usage text."));
     return OParser.sequence(b.programName(Main.PROGRAM + " " + command.name()), ScalaSeqs.seq(options));

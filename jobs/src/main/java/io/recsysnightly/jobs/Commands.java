@@ -29,10 +29,11 @@ final class Commands {
   private static List<Command> build() {
     List<Command> all = new ArrayList<>();
     for (Step step : Step.values()) {
-      all.add(new Command(step.command(), step.description(), step.takesForce(), step::run));
+      all.add(new Command(step.command(), step.description(), step.options(), true,
+          ctx -> step.run(ctx.run(), ctx.flag("force"))));
     }
-    all.add(new Command("nightly", "Run the five steps in order in one Spark session, publish last.", true,
-        NightlyRunner::run));
+    all.add(new Command("nightly", "Run the five steps in order in one Spark session, publish last.",
+        List.of(CommandOption.FORCE), true, ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force"))));
     return List.copyOf(all);
   }
 }

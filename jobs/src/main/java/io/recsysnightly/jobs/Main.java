@@ -3,7 +3,6 @@ package io.recsysnightly.jobs;
 import io.recsysnightly.RecsysException;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
-import io.recsysnightly.io.RunContext;
 import io.recsysnightly.io.RunPaths;
 import io.recsysnightly.spark.SparkSessions;
 import java.nio.file.Path;
@@ -80,10 +79,12 @@ public final class Main {
     Options options = ((CommandLine.Outcome.Run) outcome).options();
     Optional<Path> configFile = options.configFile();
     PipelineConfig config = PipelineConfig.load(configFile, options.overrides());
-    printHeader(command, config, config.runDate(), configFile);
+    if (command.needsDate()) {
+      printHeader(command, config, config.runDate(), configFile);
+    }
     SparkSession spark = sessions.apply(command.name());
     try {
-      command.runner().run(RunContext.of(spark, config), options.force());
+      command.runner().run(new CommandContext(spark, config, options));
       return 0;
     } finally {
       if (stopSession) {

@@ -6,53 +6,64 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The parsed options of one command; immutable, each {@code with…} returns a changed copy. */
 record Options(Optional<LocalDate> date, Optional<Path> conf, List<String> sets, Optional<String> input,
-    Optional<String> output, Optional<String> work, boolean force) {
+    Optional<String> output, Optional<String> work, Map<String, String> extras) {
 
   /** The properties file read when --conf is not given, relative to the working directory. */
   static final Path DEFAULT_CONF = Path.of("conf", "recsys.properties");
 
   public Options {
     sets = List.copyOf(sets);
+    extras = Map.copyOf(extras);
   }
 
   static Options none() {
     return new Options(Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
-        Optional.empty(), false);
+        Optional.empty(), Map.of());
   }
 
   Options withDate(LocalDate value) {
-    return new Options(Optional.of(value), conf, sets, input, output, work, force);
+    return new Options(Optional.of(value), conf, sets, input, output, work, extras);
   }
 
   Options withConf(Path value) {
-    return new Options(date, Optional.of(value), sets, input, output, work, force);
+    return new Options(date, Optional.of(value), sets, input, output, work, extras);
   }
 
   Options withSet(String keyValue) {
     List<String> more = new ArrayList<>(sets);
     more.add(keyValue);
-    return new Options(date, conf, more, input, output, work, force);
+    return new Options(date, conf, more, input, output, work, extras);
   }
 
   Options withInput(String value) {
-    return new Options(date, conf, sets, Optional.of(value), output, work, force);
+    return new Options(date, conf, sets, Optional.of(value), output, work, extras);
   }
 
   Options withOutput(String value) {
-    return new Options(date, conf, sets, input, Optional.of(value), work, force);
+    return new Options(date, conf, sets, input, Optional.of(value), work, extras);
   }
 
   Options withWork(String value) {
-    return new Options(date, conf, sets, input, output, Optional.of(value), force);
+    return new Options(date, conf, sets, input, output, Optional.of(value), extras);
   }
 
-  Options withForce() {
-    return new Options(date, conf, sets, input, output, work, true);
+  /** A command-specific option: its value, or "" for a flag. */
+  Options withExtra(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(extras);
+    more.put(name, value);
+    return new Options(date, conf, sets, input, output, work, more);
+  }
+
+  /** The value of a command-specific option, if it was given. */
+  Optional<String> extra(String name) {
+    return Optional.ofNullable(extras.get(name));
   }
 
   /** The properties file to load: --conf, else conf/recsys.properties if it exists here, else none. */

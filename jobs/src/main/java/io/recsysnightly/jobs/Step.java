@@ -8,6 +8,7 @@ import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.publish.Publish;
 import io.recsysnightly.report.StepReport;
 import io.recsysnightly.report.Summary;
+import java.util.List;
 
 /** The pipeline's steps, declared in the order {@code nightly} runs them. */
 enum Step {
@@ -45,8 +46,9 @@ enum Step {
     return description;
   }
 
-  public boolean takesForce() {
-    return this == PUBLISH;
+  /** Options beyond the common ones: only publish takes --force. */
+  public List<CommandOption> options() {
+    return this == PUBLISH ? List.of(CommandOption.FORCE) : List.of();
   }
 
   /** Runs the step and prints its summary. */
