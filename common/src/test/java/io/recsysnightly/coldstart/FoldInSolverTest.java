@@ -40,7 +40,7 @@ class FoldInSolverTest {
    * x = (YᵀY + Σ c1 y yᵀ + λ n I)⁻¹ Σ (1 + c1) y over the user's items that have a factor and a
    * rating > 0, c1 = α r, n their number; YᵀY over every item factor. Null when n = 0.
    */
-  private static double[] naiveSolve(float[][] y, Map<Integer, Integer> rowOfId, int[] userItems,
+  static double[] naiveSolve(float[][] y, Map<Integer, Integer> rowOfId, int[] userItems,
       double[] ratings, double alpha, double lambda) {
     int rank = y[0].length;
     double[][] a = new double[rank][rank];
