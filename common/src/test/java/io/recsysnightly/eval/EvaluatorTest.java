@@ -3,6 +3,7 @@ package io.recsysnightly.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.recsysnightly.knn.BlockedTopN;
+import io.recsysnightly.spark.ScalaSeqs;
 import io.recsysnightly.testing.SharedSpark;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * {@link Evaluator} on hand-built lists; the expected averages are worked out in the comments.
@@ -44,10 +44,6 @@ class EvaluatorTest {
     spark = SharedSpark.get();
   }
 
-  /** Array columns of hand-built Rows as Scala sequences, which Spark's row conversion takes. */
-  private static <T> scala.collection.immutable.Seq<T> seq(List<T> values) {
-    return CollectionConverters.asScala(values).toSeq();
-  }
 
   private static double log2(double x) {
     return Math.log(x) / Math.log(2);
@@ -58,7 +54,7 @@ class EvaluatorTest {
     for (int p = 0; p < items.length; p++) {
       entries.add(RowFactory.create(items[p], (float) (10 - p), p + 1));
     }
-    return RowFactory.create(user, seq(entries));
+    return RowFactory.create(user, ScalaSeqs.seq(entries));
   }
 
   private static Dataset<Row> recs() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.recsysnightly.spark.ScalaSeqs;
 import io.recsysnightly.testing.SharedSpark;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +23,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import scala.jdk.javaapi.CollectionConverters;
 
 /** {@link BlockedTopN} over small Datasets, each query checked against a brute-force ranking. */
 class BlockedTopNTest {
@@ -44,10 +44,6 @@ class BlockedTopNTest {
     spark = SharedSpark.get();
   }
 
-  /** Array columns of hand-built Rows as Scala sequences, which Spark's row conversion takes. */
-  private static <T> scala.collection.immutable.Seq<T> seq(List<T> values) {
-    return CollectionConverters.asScala(values).toSeq();
-  }
 
   private static List<Float> vector(float[] v) {
     List<Float> out = new ArrayList<>();
@@ -141,7 +137,7 @@ class BlockedTopNTest {
       int id = 3 * i;
       float[] v = gaussian(rnd, rank);
       items.put(id, v);
-      itemRows.add(RowFactory.create(id, seq(vector(v))));
+      itemRows.add(RowFactory.create(id, ScalaSeqs.seq(vector(v))));
     }
     // Excluded: a few catalogue ids and one id that is not in the catalogue.
     Set<Integer> excluded = Set.of(0, 9, 30, 99, 1000);
@@ -164,16 +160,16 @@ class BlockedTopNTest {
         }
         s.add(1 + 3 * rnd.nextInt(60)); // an id not in the catalogue
         seen.put(queryIdx, s);
-        seenColumn = seq(new ArrayList<>(s));
+        seenColumn = ScalaSeqs.seq(new ArrayList<>(s));
       }
-      queryRows.add(RowFactory.create(queryIdx, seq(vector(v)), seenColumn));
+      queryRows.add(RowFactory.create(queryIdx, ScalaSeqs.seq(vector(v)), seenColumn));
     }
     // One query has seen every item: an empty list, still present in the output.
     TreeSet<Integer> all = new TreeSet<>(items.keySet());
     queryVectors.put(999, gaussian(rnd, rank));
     seen.put(999, all);
-    queryRows.add(RowFactory.create(999, seq(vector(queryVectors.get(999))),
-        seq(new ArrayList<>(all))));
+    queryRows.add(RowFactory.create(999, ScalaSeqs.seq(vector(queryVectors.get(999))),
+        ScalaSeqs.seq(new ArrayList<>(all))));
 
     Dataset<Row> queries = spark.createDataFrame(queryRows, QUERIES).repartition(3);
     Dataset<Row> itemDs = spark.createDataFrame(itemRows, ITEMS);
@@ -196,14 +192,14 @@ class BlockedTopNTest {
   void handWorkedExample() {
     // q = (1, 2); items 2:(1,0)=1, 4:(0,1)=2, 6:(1,1)=3, 8:(-1,0)=-1, 9:(0.5,1)=2.5
     List<Row> items = List.of(
-        RowFactory.create(2, seq(List.of(1f, 0f))),
-        RowFactory.create(4, seq(List.of(0f, 1f))),
-        RowFactory.create(6, seq(List.of(1f, 1f))),
-        RowFactory.create(8, seq(List.of(-1f, 0f))),
-        RowFactory.create(9, seq(List.of(0.5f, 1f))));
+        RowFactory.create(2, ScalaSeqs.seq(List.of(1f, 0f))),
+        RowFactory.create(4, ScalaSeqs.seq(List.of(0f, 1f))),
+        RowFactory.create(6, ScalaSeqs.seq(List.of(1f, 1f))),
+        RowFactory.create(8, ScalaSeqs.seq(List.of(-1f, 0f))),
+        RowFactory.create(9, ScalaSeqs.seq(List.of(0.5f, 1f))));
     List<Row> queries = List.of(
-        RowFactory.create(1, seq(List.of(1f, 2f)), seq(List.of(4))),
-        RowFactory.create(2, seq(List.of(1f, 2f)), null));
+        RowFactory.create(1, ScalaSeqs.seq(List.of(1f, 2f)), ScalaSeqs.seq(List.of(4))),
+        RowFactory.create(2, ScalaSeqs.seq(List.of(1f, 2f)), null));
     Map<Integer, List<Row>> got = byQuery(new BlockedTopN(3, 2)
         .run(spark.createDataFrame(queries, QUERIES), spark.createDataFrame(items, ITEMS), Set.of(9)));
     // Query 1: 9 excluded, 4 seen -> 6 (3), 2 (1), 8 (-1). Query 2: 9 excluded -> 6 (3), 4 (2), 2 (1).
@@ -215,8 +211,8 @@ class BlockedTopNTest {
 
   @Test
   void queryVectorOfTheWrongLengthFails() {
-    List<Row> items = List.of(RowFactory.create(1, seq(List.of(1f, 0f))));
-    List<Row> queries = List.of(RowFactory.create(1, seq(List.of(1f, 2f, 3f)), null));
+    List<Row> items = List.of(RowFactory.create(1, ScalaSeqs.seq(List.of(1f, 0f))));
+    List<Row> queries = List.of(RowFactory.create(1, ScalaSeqs.seq(List.of(1f, 2f, 3f)), null));
     Dataset<Row> out = new BlockedTopN(3, 2)
         .run(spark.createDataFrame(queries, QUERIES), spark.createDataFrame(items, ITEMS), Set.of());
     Exception e = assertThrows(Exception.class, out::collectAsList);
