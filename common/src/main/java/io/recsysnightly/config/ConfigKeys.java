@@ -71,9 +71,9 @@ public final class ConfigKeys {
   // ---- train
   public static final ConfigKey<Integer> ALS_RANK = intIn("recsys.als.rank", "64", 1, 4096,
       "Number of latent factors.");
-  public static final ConfigKey<Double> ALS_REG = doubleIn("recsys.als.reg-param", "0.05", 0, 1e6,
+  public static final ConfigKey<Double> ALS_REG = doubleIn("recsys.als.reg-param", "0.1", 0, 1e6,
       "Regularisation; Spark scales it by each user's (item's) number of interactions.");
-  public static final ConfigKey<Double> ALS_ALPHA = doubleIn("recsys.als.alpha", "10", 0, 1e9,
+  public static final ConfigKey<Double> ALS_ALPHA = doubleIn("recsys.als.alpha", "1", 0, 1e9,
       "Confidence slope: c = 1 + alpha * r, r after the confidence transform.");
   public static final ConfigKey<String> CONFIDENCE = oneOf("recsys.als.confidence", "linear",
       "Transform of the strength r given to ALS: linear (r) or log (ln(1 + r/epsilon)).", "linear", "log");
