@@ -72,7 +72,9 @@ class CrashKillTest {
   private static void killAt(SmallRun run, String point, String command) throws Exception {
     String before = run.latest();
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "@" + SampleRun.REPO.resolve("conf/jvm.options"), "-Xmx1g", "-Dspark.master=local[1]",
+        "@" + SampleRun.REPO.resolve("conf/jvm.options"), "-Xmx1g",
+        // A short-lived child on a tiny input: start-up dominates, so C1 only and the serial collector.
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dspark.master=local[1]",
         "-Dspark.ui.enabled=false", "-Dspark.driver.host=127.0.0.1", "-Dspark.driver.bindAddress=127.0.0.1",
         "-Dspark.sql.shuffle.partitions=2", "-cp", System.getProperty("java.class.path"),
         Main.class.getName()));

@@ -39,7 +39,7 @@ class OperationsTest {
       "similar_items");
 
   @TempDir
-  Path dir;
+  static Path dir;
   private SmallRun run;
   private String out;
   private String err;
