@@ -8,6 +8,8 @@ public class RecsysException extends RuntimeException {
   public static final int EXIT_INPUT = 3;
   /** The quality gate refused publication. */
   public static final int EXIT_GATE = 4;
+  /** Another run holds the output root's lock; nothing was changed. */
+  public static final int EXIT_LOCKED = 5;
 
   private final int exitCode;
 

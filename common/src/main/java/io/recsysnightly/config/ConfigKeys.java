@@ -110,6 +110,15 @@ public final class ConfigKeys {
       "Refuse publication (exit 4) when ALS's NDCG@K is below the popularity baseline's.");
   public static final ConfigKey<Double> GATE_MIN_USER_SHARE = doubleIn("recsys.gate.min-user-share", "0.95", 0, 1,
       "Refuse publication when fewer than this share of known users get a list.");
+  public static final ConfigKey<Double> GATE_MAX_METRIC_DROP = doubleIn("recsys.gate.max-metric-drop", "0.1", 0, 1,
+      "Refuse publication when NDCG@K falls by more than this fraction below the run LATEST points at.");
+  public static final ConfigKey<Double> GATE_MAX_ROW_DROP = doubleIn("recsys.gate.max-row-drop", "0.5", 0, 1,
+      "Refuse publication when the recommendations have more than this fraction fewer rows than LATEST's.");
+
+  // ---- operations
+  public static final ConfigKey<Double> LOCK_MAX_AGE_HOURS = doubleIn("recsys.lock.max-age-hours", "24", 0.001,
+      1e6, "A lock on the output root older than this is stale and taken over (a dead owner on this host is "
+          + "taken over at once).");
 
   private ConfigKeys() {}
 

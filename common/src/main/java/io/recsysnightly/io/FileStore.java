@@ -20,6 +20,9 @@ import org.apache.hadoop.fs.Path;
  * pipeline's atomicity rests on: a directory swap and a file replace.
  */
 public final class FileStore {
+  /** Prefix of the hidden files {@link #writeTextAtomically} renames into place (leftovers of a killed run). */
+  public static final String TMP_PREFIX = "._tmp-";
+
   private final Configuration conf;
 
   public FileStore(Configuration conf) {
@@ -106,11 +109,17 @@ public final class FileStore {
    * file or the new one, never a partial one.
    */
   public void writeTextAtomically(Path path, String text) {
-    Path tmp = new Path(path.getParent(), "._tmp-" + path.getName() + "-" + UUID.randomUUID());
+    writeTextAtomically(path, text, () -> {});
+  }
+
+  /** As {@link #writeTextAtomically(Path, String)}, running {@code beforeRename} between the write and the rename. */
+  public void writeTextAtomically(Path path, String text, Runnable beforeRename) {
+    Path tmp = new Path(path.getParent(), TMP_PREFIX + path.getName() + "-" + UUID.randomUUID());
     try {
       try (OutputStream out = fs(tmp).create(tmp, true)) {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
+      beforeRename.run();
       FileContext.getFileContext(path.toUri(), conf).rename(tmp, path, Options.Rename.OVERWRITE);
     } catch (IOException e) {
       delete(tmp);
@@ -136,6 +145,59 @@ public final class FileStore {
       if (old != null) {
         fs.delete(old, true);
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Creates {@code path} holding {@code text} only if nothing is there yet; false if something is.
+   * On the local file system this is {@code O_CREAT|O_EXCL} (java.nio CREATE_NEW), because Hadoop's
+   * local create checks and creates in two steps; elsewhere (HDFS) create without overwrite is atomic.
+   */
+  public boolean createExclusively(Path path, String text) {
+    try {
+      FileSystem fs = fs(path);
+      fs.mkdirs(path.getParent());
+      if ("file".equals(fs.getUri().getScheme())) {
+        java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(path).toUri());
+        try {
+          java.nio.file.Files.writeString(local, text, java.nio.file.StandardOpenOption.CREATE_NEW,
+              java.nio.file.StandardOpenOption.WRITE);
+          return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          return false;
+        }
+      }
+      try (OutputStream out = fs.create(path, false)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        return true;
+      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+        return false;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Renames {@code src} to {@code dst}, which must not exist (a directory would be nested into it). */
+  public void renameNew(Path src, Path dst) {
+    try {
+      FileSystem fs = fs(dst);
+      if (fs.exists(dst)) {
+        throw new IOException("Will not rename " + src + " onto the existing " + dst);
+      }
+      rename(fs, src, dst);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Renames {@code src} to {@code dst} if {@code src} still exists; false if it was gone. */
+  public boolean renameIfPresent(Path src, Path dst) {
+    try {
+      FileSystem fs = fs(dst);
+      return fs.exists(src) && !fs.exists(dst) && fs.rename(src, dst);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -111,8 +111,10 @@ public final class InputReader {
     }
     try {
       Dataset<Row> df = switch (format) {
+        // escape '"': RFC 4180 doubles a quote inside a quoted field ("u""q" is u"q); Spark's default is '\\'.
         case "csv" -> spark.read().option("header", "true").option("inferSchema", "false")
-            .option("mode", "PERMISSIVE").option("multiLine", "false").csv(path.toString());
+            .option("mode", "PERMISSIVE").option("multiLine", "false").option("escape", "\"")
+            .csv(path.toString());
         case "json" -> spark.read().option("mode", "PERMISSIVE").json(path.toString());
         default -> spark.read().parquet(path.toString());
       };

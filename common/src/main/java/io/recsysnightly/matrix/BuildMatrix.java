@@ -163,9 +163,13 @@ public final class BuildMatrix {
   /** Valid events within the run's window, of users who did not ask to be forgotten. */
   private Dataset<Row> selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, LocalDate date,
       long endMicros) {
-    Dataset<Row> valid = annotated.where(col(EventValidator.REASON).isNull())
+    Dataset<Row> validRows = annotated.where(col(EventValidator.REASON).isNull())
         .select("user_id", "item_id", "event_type", "ts", "value_d");
+    // An event repeated exactly (same user, item, type, time, value) is an upstream replay, not a
+    // second interaction: counting it twice would double its weight, and a retried feed would change results.
+    Dataset<Row> valid = validRows.dropDuplicates();
     long validCount = valid.count();
+    report.count("duplicate events dropped", validRows.count() - validCount);
     Dataset<Row> inWindow = valid.where(col("ts").lt(lit(new Timestamp(endMicros / 1000))));
     int lookback = config.get(ConfigKeys.LOOKBACK_DAYS);
     if (lookback > 0) {

@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.struct;
 import io.recsysnightly.coldstart.ColdStart;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.io.FileStore;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.Candidates;
 import io.recsysnightly.als.TrainAls;
@@ -26,15 +27,17 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Step 5: writes the run's datasets and manifest under a staging path, moves them into
- * {@code <output>/dt=D} in one rename with {@code _SUCCESS} inside, then points LATEST at it if
- * the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
+ * Step 5: writes the run's datasets and manifest under a staging path, moves them in one rename
+ * into a publication directory never used before ({@code <output>/dt=D}, or {@code dt=D_2}... when
+ * D was published already: see {@link Publications}) with {@code _SUCCESS} inside, then points
+ * LATEST at it if the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
  * readers keep seeing the previous publication, and the step fails with exit code 4.
  */
 public final class Publish {
@@ -56,9 +59,12 @@ public final class Publish {
   }
 
   public StepReport execute() {
+    CrashPoints.reach("publish.start");
     String version = modelVersion();
     report.metric("model version", version);
-    cleanLeftoverStaging();
+    Publications publications = new Publications(ctx.files(), ctx.paths().outputRoot());
+    cleanLeftovers();
+    CrashPoints.reach("publish.leftovers-cleaned");
     Path staging = new Path(ctx.paths().staging(), "dt=" + ctx.paths().date() + "-" + UUID.randomUUID());
 
     progress.phase("writing datasets to staging " + staging);
@@ -90,27 +96,43 @@ public final class Publish {
     long usersKnown = users.count();
     long usersWithList = published.where("size(recs) > 0").count();
     Map<String, Object> metrics = StepReport.parseJson(ctx.files().readText(ctx.paths().metricsJson()));
-    QualityGate.Verdict verdict = new QualityGate(config).check(metrics, usersKnown, usersWithList);
+    Optional<Publications.Run> previous = publications.latestRun().filter(Publications.Run::complete);
+    QualityGate.Verdict verdict = new QualityGate(config).check(metrics, usersKnown, usersWithList,
+        report.counts(), previous.flatMap(Publications.Run::manifest));
     boolean goesLive = verdict.passed() || force;
     report.metric("gate", verdict.passed() ? "passed" : (force ? "refused, published with --force" : "refused"));
     verdict.reasons().forEach(r -> report.metric("gate refusal", r));
+    CrashPoints.reach("publish.gate-checked");
 
     ctx.files().writeTextAtomically(new Path(staging, "manifest.json"),
-        StepReport.toJson(manifest(version, metrics, verdict)));
-    ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "");
+        StepReport.toJson(manifest(version, metrics, verdict)), () -> CrashPoints.reach("publish.manifest-tmp"));
+    CrashPoints.reach("publish.manifest-written");
+    ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "", () -> CrashPoints.reach("publish.success-tmp"));
+    CrashPoints.reach("publish.success-written");
     report.phaseDone("gate and manifest");
 
     progress.phase(goesLive ? "moving the run into place and updating LATEST" : "moving the refused run aside");
-    Path target = goesLive ? ctx.paths().publication()
-        : new Path(new Path(ctx.paths().outputRoot(), "_refused"), "dt=" + ctx.paths().date());
-    ctx.files().swapDirectory(staging, target);
+    Path target;
+    if (goesLive) {
+      // A new, never used name: the directory LATEST names now is not touched (see Publications).
+      target = new Path(ctx.paths().outputRoot(), publications.newName(ctx.paths().date()));
+      CrashPoints.reach("publish.before-rename");
+      ctx.files().renameNew(staging, target);
+    } else {
+      target = new Path(new Path(ctx.paths().outputRoot(), Publications.REFUSED), "dt=" + ctx.paths().date());
+      CrashPoints.reach("publish.before-rename");
+      ctx.files().swapDirectory(staging, target);
+    }
+    CrashPoints.reach("publish.renamed");
     report.output("publication", target);
     if (goesLive) {
-      ctx.files().writeTextAtomically(ctx.paths().latestPointer(), target.getName() + "\n");
+      publications.pointLatestAt(target.getName(), () -> CrashPoints.reach("publish.latest-tmp"));
+      CrashPoints.reach("publish.latest-written");
       report.output("LATEST", ctx.paths().latestPointer() + " -> " + target.getName());
     }
     report.phaseDone("move");
     ctx.finish(report);
+    CrashPoints.reach("publish.done");
     if (!goesLive) {
       throw new GateRefusedException("The quality gate refused this run: " + String.join("; ", verdict.reasons())
           + ". LATEST still points at the previous publication. The refused run is in " + target
@@ -140,6 +162,7 @@ public final class Publish {
     data.write().parquet(path.toString());
     long rows = ctx.read(path).count();
     report.count(name, rows);
+    CrashPoints.reach("publish.wrote-" + name);
   }
 
   private Map<String, Object> manifest(String version, Map<String, Object> metrics, QualityGate.Verdict verdict) {
@@ -180,12 +203,19 @@ public final class Publish {
     }
   }
 
-  /** Staging folders of this date left by a killed run are never read: remove them. */
-  private void cleanLeftoverStaging() {
-    String prefix = "dt=" + ctx.paths().date() + "-";
+  /**
+   * What a killed publish leaves behind is never read by anyone: staging folders, and half-written
+   * LATEST replacements. The run lock guarantees no other publish is using them, so remove them all.
+   */
+  private void cleanLeftovers() {
     for (String name : ctx.files().listNames(ctx.paths().staging())) {
-      if (name.startsWith(prefix)) {
+      if (name.startsWith("dt=")) {
         ctx.files().delete(new Path(ctx.paths().staging(), name));
+      }
+    }
+    for (String name : ctx.files().listNames(ctx.paths().outputRoot())) {
+      if (name.startsWith(FileStore.TMP_PREFIX + "LATEST-") || name.startsWith("." + FileStore.TMP_PREFIX + "LATEST-")) {
+        ctx.files().delete(new Path(ctx.paths().outputRoot(), name));
       }
     }
   }

@@ -7,11 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Decides whether a run may become LATEST: ALS must not rank worse than the most-popular baseline
- * on the holdout (NDCG@K), and the share of known users who get a non-empty list must reach the
- * configured minimum.
+ * on the holdout (NDCG@K) nor fall more than a tolerance below the run LATEST points at, the share
+ * of known users who get a non-empty list must reach the configured minimum, and the output row
+ * counts must be sane (one recommendations row per user, item embeddings present, not far fewer
+ * rows than LATEST's).
  */
 public final class QualityGate {
   private final PipelineConfig config;
@@ -28,8 +31,70 @@ public final class QualityGate {
    * @param usersKnown users of the run (the denominator of the list share)
    * @param usersWithList users whose published list is not empty
    */
-  @SuppressWarnings("unchecked")
   public Verdict check(Map<String, Object> metrics, long usersKnown, long usersWithList) {
+    return check(metrics, usersKnown, usersWithList, Map.of(), Optional.empty());
+  }
+
+  /**
+   * @param outputCounts rows of each published dataset (recommendations, item_embeddings, ...)
+   * @param previous the manifest of the publication LATEST points at, if any
+   */
+  public Verdict check(Map<String, Object> metrics, long usersKnown, long usersWithList,
+      Map<String, Object> outputCounts, Optional<Map<String, Object>> previous) {
+    Verdict base = checkAgainstBaseline(metrics, usersKnown, usersWithList);
+    List<String> reasons = new ArrayList<>(base.reasons());
+    Map<String, Object> checks = new LinkedHashMap<>(base.checks());
+    Long recommendations = count(outputCounts, "recommendations");
+    if (recommendations != null && recommendations != usersKnown) {
+      reasons.add(String.format(Locale.ROOT, "recommendations has %d rows for %d known users (one per user expected)",
+          recommendations, usersKnown));
+    }
+    Long itemEmbeddings = count(outputCounts, "item_embeddings");
+    if (itemEmbeddings != null && itemEmbeddings == 0) {
+      reasons.add("item_embeddings is empty");
+    }
+    if (previous.isPresent()) {
+      Map<String, Object> prev = previous.get();
+      checks.put("previous_run", prev.get("model_version") + " (" + prev.get("date") + ")");
+      Long prevRows = prev.get("output_counts") instanceof Map<?, ?> counts ? count(counts, "recommendations") : null;
+      double maxRowDrop = config.get(ConfigKeys.GATE_MAX_ROW_DROP);
+      if (recommendations != null && prevRows != null) {
+        checks.put("previous_recommendations_rows", prevRows);
+        if (recommendations < (1 - maxRowDrop) * prevRows) {
+          reasons.add(String.format(Locale.ROOT, "recommendations has %d rows, more than %s=%s fewer than the %d of "
+              + "the published run %s", recommendations, ConfigKeys.GATE_MAX_ROW_DROP.name(), maxRowDrop, prevRows,
+              prev.get("model_version")));
+        }
+      }
+      String ndcg = "ndcg@" + metrics.get("k");
+      Double now = alsMetric(metrics, ndcg);
+      Double before = prev.get("metrics") instanceof Map<?, ?> m ? alsMetric(m, ndcg) : null;
+      double maxDrop = config.get(ConfigKeys.GATE_MAX_METRIC_DROP);
+      if (now != null && before != null) {
+        checks.put("previous_als_" + ndcg, before);
+        if (now < (1 - maxDrop) * before) {
+          reasons.add(String.format(Locale.ROOT, "ALS %s %.4f fell more than %s=%s below the published run's %.4f (%s)",
+              ndcg, now, ConfigKeys.GATE_MAX_METRIC_DROP.name(), maxDrop, before, prev.get("model_version")));
+        }
+      }
+    }
+    return new Verdict(reasons.isEmpty(), reasons, checks);
+  }
+
+  private static Long count(Map<?, ?> counts, String name) {
+    return counts.get(name) instanceof Number n ? n.longValue() : null;
+  }
+
+  /** The ALS NDCG@K of a metrics map, when it was evaluated with the same K. */
+  private static Double alsMetric(Map<?, ?> metrics, String ndcg) {
+    if (!Boolean.TRUE.equals(metrics.get("evaluated")) || !(metrics.get("als") instanceof Map<?, ?> als)) {
+      return null;
+    }
+    return als.get(ndcg) instanceof Number n ? n.doubleValue() : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Verdict checkAgainstBaseline(Map<String, Object> metrics, long usersKnown, long usersWithList) {
     List<String> reasons = new ArrayList<>();
     Map<String, Object> checks = new LinkedHashMap<>();
     String ndcg = "ndcg@" + metrics.get("k");

@@ -1,11 +1,17 @@
 package io.recsysnightly.jobs;
 
+import io.recsysnightly.RecsysException;
+import io.recsysnightly.publish.Rollback;
+import io.recsysnightly.publish.RunLock;
+import io.recsysnightly.publish.Status;
+import io.recsysnightly.report.StepReport;
+import io.recsysnightly.report.Summary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The registry of commands: one per step, then {@code nightly}, in the order they are listed. */
+/** The registry of commands: one per step, then {@code nightly}, {@code status} and {@code rollback}. */
 final class Commands {
   static final List<Command> ALL = build();
 
@@ -13,6 +19,23 @@ final class Commands {
 
   static Optional<Command> find(String name) {
     return ALL.stream().filter(c -> c.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Runs {@code runner} holding the output root's lock, so a second run on the same root refuses
+   * (exit 5) instead of interleaving its writes; the lock is released when the command ends.
+   */
+  private static CommandRunner locked(String name, CommandRunner runner) {
+    return ctx -> {
+      try (RunLock lock = ctx.lock(name)) {
+        runner.run(ctx);
+      }
+    };
+  }
+
+  private static void print(StepReport report) {
+    System.out.print(Summary.render(report));
+    System.out.flush();
   }
 
   /** The top-level usage: how to call the program and every command with its description. */
@@ -30,10 +53,18 @@ final class Commands {
     List<Command> all = new ArrayList<>();
     for (Step step : Step.values()) {
       all.add(new Command(step.command(), step.description(), step.options(), true,
-          ctx -> step.run(ctx.run(), ctx.flag("force"))));
+          locked(step.command(), ctx -> step.run(ctx.run(), ctx.flag("force")))));
     }
     all.add(new Command("nightly", "Run the five steps in order in one Spark session, publish last.",
-        List.of(CommandOption.FORCE), true, ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force"))));
+        List.of(CommandOption.FORCE), true, locked("nightly", ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force")))));
+    all.add(new Command("status", "List the publications (date, model version, metrics, gate) and which is LATEST.",
+        List.of(), false, ctx -> print(new Status(ctx.files(), ctx.outputRoot()).execute())));
+    all.add(new Command("rollback", "Point LATEST back at an earlier complete publication (--to DATE or dt=...).",
+        List.of(CommandOption.value("to", "DATE", "The date (its newest complete publication) or the directory name "
+            + "(dt=D or dt=D_N) LATEST should point at.")), false,
+        locked("rollback", ctx -> print(new Rollback(ctx.files(), ctx.outputRoot(), ctx.options().extra("to")
+            .orElseThrow(() -> RecsysException.config("rollback needs --to DATE (or --to dt=...): the publication "
+                + "LATEST should point at. `status` lists them."))).execute()))));
     return List.copyOf(all);
   }
 }

@@ -1,9 +1,12 @@
 package io.recsysnightly.jobs;
 
 import io.recsysnightly.io.RunContext;
+import io.recsysnightly.publish.CrashPoints;
+import io.recsysnightly.publish.Publications;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 
 /** Runs every step in order in one session, then prints how long each took and where the result is. */
 final class NightlyRunner {
@@ -13,7 +16,9 @@ final class NightlyRunner {
     Map<String, Double> seconds = new LinkedHashMap<>();
     long start = System.nanoTime();
     for (Step step : Step.values()) {
+      CrashPoints.reach("nightly.before-" + step.command());
       seconds.put(step.command(), step.run(ctx, force).totalSeconds());
+      CrashPoints.reach("nightly.after-" + step.command());
     }
     System.out.print(render(ctx, seconds, (System.nanoTime() - start) / 1e9));
   }
@@ -25,7 +30,9 @@ final class NightlyRunner {
     sb.append("  steps\n");
     seconds.forEach((step, s) -> sb.append(String.format(Locale.ROOT, "    %-42s %.1f s%n", step, s)));
     sb.append("  output\n");
-    sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "publication", ctx.paths().publication()));
+    Publications publications = new Publications(ctx.files(), ctx.paths().outputRoot());
+    sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "publication",
+        publications.latest().map(name -> new Path(ctx.paths().outputRoot(), name)).orElse(ctx.paths().publication())));
     sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "LATEST pointer", ctx.paths().latestPointer()));
     sb.append("=".repeat(72)).append('\n');
     return sb.toString();

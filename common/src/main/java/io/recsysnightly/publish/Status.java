@@ -1,0 +1,70 @@
+package io.recsysnightly.publish;
+
+import io.recsysnightly.io.FileStore;
+import io.recsysnightly.report.StepReport;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The {@code status} operation: every publication under the output root with its date, model
+ * version, NDCG@K of ALS and of the baseline, gate verdict and completeness; which one LATEST
+ * names; and who holds the run lock.
+ */
+public final class Status {
+  public static final String STEP = "status";
+
+  private final FileStore files;
+  private final Path outputRoot;
+
+  public Status(FileStore files, Path outputRoot) {
+    this.files = files;
+    this.outputRoot = outputRoot;
+  }
+
+  public StepReport execute() {
+    StepReport report = new StepReport(STEP);
+    Publications publications = new Publications(files, outputRoot);
+    String latest = publications.latest().orElse("");
+    long complete = 0;
+    for (Publications.Run run : publications.all()) {
+      String name = (run.refused() ? Publications.REFUSED + "/" : "") + run.name();
+      report.metric(name, describe(run) + (run.name().equals(latest) && !run.refused() ? "  <- LATEST" : ""));
+      complete += run.complete() ? 1 : 0;
+    }
+    report.count("publications", publications.all().size());
+    report.count("complete", complete);
+    report.output("output root", outputRoot);
+    report.output("LATEST", latest.isEmpty() ? "(none: nothing published yet)" : latest);
+    report.output("lock", RunLock.holder(files, outputRoot).map(s -> s.replaceAll("\\s+", " ").strip())
+        .orElse("free"));
+    return report.finished();
+  }
+
+  private static String describe(Publications.Run run) {
+    if (run.manifest().isEmpty()) {
+      return "INCOMPLETE (no manifest)";
+    }
+    Map<String, Object> m = run.manifest().get();
+    StringBuilder sb = new StringBuilder();
+    sb.append(m.get("model_version"));
+    if (m.get("metrics") instanceof Map<?, ?> metrics && Boolean.TRUE.equals(metrics.get("evaluated"))) {
+      String ndcg = "ndcg@" + metrics.get("k");
+      sb.append(String.format(Locale.ROOT, ", %s als %.4f pop %.4f", ndcg, metric(metrics, "als", ndcg),
+          metric(metrics, "popularity", ndcg)));
+    }
+    if (m.get("gate") instanceof Map<?, ?> gate) {
+      sb.append(", gate ").append(Boolean.TRUE.equals(gate.get("passed")) ? "passed"
+          : Boolean.TRUE.equals(gate.get("forced")) ? "refused, forced" : "refused");
+    }
+    if (m.get("output_counts") instanceof Map<?, ?> counts && counts.get("recommendations") != null) {
+      sb.append(", ").append(counts.get("recommendations")).append(" users");
+    }
+    sb.append(run.complete() ? "" : ", INCOMPLETE (no _SUCCESS)");
+    return sb.toString();
+  }
+
+  private static double metric(Map<?, ?> metrics, String model, String name) {
+    return metrics.get(model) instanceof Map<?, ?> m && m.get(name) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+}

@@ -1,0 +1,211 @@
+package io.recsysnightly.jobs;
+
+import static io.recsysnightly.jobs.SampleRun.duckdbLong;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.recsysnightly.publish.RunLock;
+import io.recsysnightly.report.StepReport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Running it every night: the same date twice gives the same rows and id maps; status and rollback;
+ * the gate against the last published run; the run lock. One small output root, used in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OperationsTest {
+  private static final List<String> DATASETS = List.of("recommendations", "user_embeddings", "item_embeddings",
+      "similar_items");
+
+  @TempDir
+  static Path dir;
+  private SmallRun run;
+  private String out;
+  private String err;
+
+  @BeforeAll
+  void publishTheFirstNight() {
+    run = new SmallRun(dir);
+    run.runOk("nightly", SmallRun.D1);
+  }
+
+  @Order(1)
+  @Test
+  void theSameDateTwiceGivesIdenticalRowsAndIdMaps() throws IOException {
+    Path idMaps = run.out().resolve("_work/state/id_maps");
+    Path firstMaps = dir.resolve("id_maps_first");
+    copy(idMaps, firstMaps);
+    run.runOk("nightly", SmallRun.D1);
+    assertEquals("dt=" + SmallRun.D1 + "_2", run.assertLatestComplete(), "a re-run is a new immutable directory");
+    for (String dataset : DATASETS) {
+      String a = parquet(run.out().resolve("dt=" + SmallRun.D1 + "/" + dataset));
+      String b = parquet(run.out().resolve("dt=" + SmallRun.D1 + "_2/" + dataset));
+      assertTrue(duckdbLong("SELECT count(*) FROM " + a) > 0, dataset);
+      assertEquals(0, duckdbLong("SELECT count(*) FROM (SELECT * FROM " + a + " EXCEPT ALL SELECT * FROM " + b + ")"),
+          dataset + ": rows of the first run missing from the re-run");
+      assertEquals(0, duckdbLong("SELECT count(*) FROM (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + ")"),
+          dataset + ": rows of the re-run not in the first run");
+    }
+    for (String entity : List.of("users", "items")) {
+      String a = parquet(firstMaps.resolve(entity + "/dt=" + SmallRun.D1));
+      String b = parquet(idMaps.resolve(entity + "/dt=" + SmallRun.D1));
+      assertTrue(duckdbLong("SELECT count(*) FROM " + a) > 30, entity);
+      assertEquals(0, duckdbLong("SELECT count(*) FROM ((SELECT * FROM " + a + " EXCEPT ALL SELECT * FROM " + b
+          + ") UNION ALL (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + "))"), entity + " id map changed");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  @Order(2)
+  @Test
+  void aRunFallingBelowTheLastPublishedOneIsRefusedAndForceIsRecorded() throws IOException {
+    for (String step : List.of("build-matrix", "train", "cold-start", "candidates")) {
+      run.runOk(step, SmallRun.D2);
+    }
+    Path metrics = run.out().resolve("_work/dt=" + SmallRun.D2 + "/metrics.json");
+    Map<String, Object> m = StepReport.parseJson(Files.readString(metrics));
+    Map<String, Object> als = (Map<String, Object>) m.get("als");
+    double published = ((Number) als.get("ndcg@10")).doubleValue();
+    als.put("ndcg@10", published * 0.5);
+    Files.writeString(metrics, StepReport.toJson(m));
+    Files.deleteIfExists(metrics.resolveSibling(".metrics.json.crc"));
+
+    String before = run.latest();
+    assertEquals(4, captured(() -> run.run("publish", SmallRun.D2)), err);
+    assertTrue(err.contains("fell more than recsys.gate.max-metric-drop=0.1 below the published run's"), err);
+    assertTrue(out.contains("gate refusal") && out.contains("fell more than"), "the summary gives the reason:\n" + out);
+    assertEquals(before, run.latest(), "LATEST must not move");
+    Map<String, Object> refused = StepReport.parseJson(Files.readString(
+        run.out().resolve("_refused/dt=" + SmallRun.D2 + "/manifest.json")));
+    Map<String, Object> gate = (Map<String, Object>) refused.get("gate");
+    assertEquals(false, gate.get("passed"));
+    assertTrue(((List<String>) gate.get("reasons")).get(0).contains("fell more than"), gate.toString());
+
+    assertEquals(0, captured(() -> run.run("publish", SmallRun.D2, "--force")), err);
+    assertEquals("dt=" + SmallRun.D2, run.assertLatestComplete());
+    gate = (Map<String, Object>) StepReport.parseJson(Files.readString(
+        run.out().resolve("dt=" + SmallRun.D2 + "/manifest.json"))).get("gate");
+    assertEquals(List.of(false, true), List.of(gate.get("passed"), gate.get("forced")));
+  }
+
+  @Order(3)
+  @Test
+  void statusListsEveryRunAndRollbackMovesLatestToACompleteOne() throws IOException {
+    assertEquals(0, captured(() -> run.run("status", null)), err);
+    assertTrue(out.contains("dt=" + SmallRun.D1 + " ") && out.contains("dt=" + SmallRun.D1 + "_2")
+        && out.contains("_refused/dt=" + SmallRun.D2), out);
+    assertTrue(out.lines().anyMatch(l -> l.contains("dt=" + SmallRun.D2 + " ") && l.contains("gate refused, forced")
+        && l.endsWith("<- LATEST")), out);
+    assertTrue(out.contains("ndcg@10 als "), out);
+    assertTrue(out.contains("lock") && out.contains("free"), out);
+
+    assertEquals(0, captured(() -> run.run("rollback", null, "--to", SmallRun.D1)), err);
+    assertEquals("dt=" + SmallRun.D1 + "_2", run.assertLatestComplete(), "a date means its newest complete run");
+    assertEquals(0, captured(() -> run.run("rollback", null, "--to", "dt=" + SmallRun.D1)), err);
+    assertEquals("dt=" + SmallRun.D1, run.assertLatestComplete());
+
+    // An incomplete run (killed before _SUCCESS) and a missing one are refused; LATEST stays.
+    Path broken = run.out().resolve("dt=2024-02-20");
+    copy(run.out().resolve("dt=" + SmallRun.D1), broken);
+    Files.delete(broken.resolve("_SUCCESS"));
+    assertEquals(2, captured(() -> run.run("rollback", null, "--to", "dt=2024-02-20")));
+    assertTrue(err.contains("is incomplete (no _SUCCESS or no manifest.json)"), err);
+    assertEquals(2, captured(() -> run.run("rollback", null, "--to", "2024-02-20")));
+    assertTrue(err.contains("no complete publication of 2024-02-20"), err);
+    assertEquals(2, captured(() -> run.run("rollback", null)));
+    assertTrue(err.contains("rollback needs --to"), err);
+    assertEquals("dt=" + SmallRun.D1, run.latest());
+    assertEquals(0, captured(() -> run.run("status", null)), err);
+    assertTrue(out.lines().anyMatch(l -> l.contains("dt=2024-02-20") && l.contains("INCOMPLETE")), out);
+  }
+
+  @Order(4)
+  @Test
+  void aLiveLockRefusesAStaleOneIsTakenOver() throws Exception {
+    Path lock = run.out().resolve(RunLock.FILE);
+    String host = InetAddress.getLocalHost().getHostName();
+    // Held by a live process (this JVM) that started a minute ago: refused with exit 5, owner named.
+    Files.writeString(lock, lockText(host, ProcessHandle.current().pid(), Instant.now().minus(1, ChronoUnit.MINUTES)));
+    String before = run.latest();
+    assertEquals(5, captured(() -> run.run("rollback", null, "--to", "dt=" + SmallRun.D2)));
+    assertTrue(err.contains("Another run holds the lock " + lock) && err.contains("\"pid\" : "
+        + ProcessHandle.current().pid()) && err.contains("started_at"), err);
+    assertEquals(before, run.latest());
+    // Also from another host, while younger than recsys.lock.max-age-hours.
+    Files.writeString(lock, lockText("some-other-host", 1, Instant.now().minus(2, ChronoUnit.HOURS)));
+    assertEquals(5, captured(() -> run.run("publish", SmallRun.D2)));
+    assertTrue(err.contains("some-other-host"), err);
+
+    // Dead process on this host: taken over at once, the run goes on, the lock is gone after.
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Files.writeString(lock, lockText(host, gone.pid(), Instant.now()));
+    assertEquals(0, captured(() -> run.run("rollback", null, "--to", "dt=" + SmallRun.D2)), err);
+    assertTrue(err.contains("took over the stale lock") && err.contains("process " + gone.pid()), err);
+    assertFalse(Files.exists(lock), "the lock is released at the end");
+    // Another host, older than the maximum age: taken over.
+    Files.writeString(lock, lockText("some-other-host", 1, Instant.now().minus(30, ChronoUnit.HOURS)));
+    assertEquals(0, captured(() -> run.run("rollback", null, "--to", "dt=" + SmallRun.D1)), err);
+    assertTrue(err.contains("older than 1440 minutes"), err);
+    assertFalse(Files.exists(lock));
+  }
+
+  private static String lockText(String host, long pid, Instant started) {
+    return StepReport.toJson(Map.of("host", host, "pid", pid, "started_at", started.toString(), "run", "nightly"));
+  }
+
+  private int captured(IntSupplier command) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    PrintStream originalOut = System.out;
+    PrintStream originalErr = System.err;
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      return command.getAsInt();
+    } finally {
+      System.setOut(originalOut);
+      System.setErr(originalErr);
+      out = o.toString(StandardCharsets.UTF_8);
+      err = e.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String parquet(Path dataset) {
+    return "read_parquet('" + dataset + "/*.parquet', hive_partitioning = false)";
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+}
