@@ -85,7 +85,8 @@ class PipelineConfigTest {
     props.load(Files.newBufferedReader(conf));
     for (ConfigKey<?> key : ConfigKeys.all()) {
       assertTrue(props.containsKey(key.name()), "conf/recsys.properties lacks " + key.name());
-      assertTrue(text.contains("# " + key.doc()), "conf/recsys.properties lacks the doc of " + key.name());
+      assertTrue(text.contains("# " + key.doc() + "\n# Allowed: " + key.allowed() + ".\n" + key.name() + "="),
+          "conf/recsys.properties lacks the doc or allowed values of " + key.name());
     }
     assertEquals(LocalDate.of(2018, 9, 25), PipelineConfig.load(Optional.of(conf), List.of()).runDate());
   }
