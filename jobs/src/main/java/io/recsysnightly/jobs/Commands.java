@@ -32,6 +32,8 @@ final class Commands {
       all.add(new Command(step.command(), step.description(), step.options(), true,
           ctx -> step.run(ctx.run(), ctx.flag("force"))));
     }
+    all.add(QualityCommands.evaluate());
+    all.add(QualityCommands.tune());
     all.add(new Command("nightly", "Run the five steps in order in one Spark session, publish last.",
         List.of(CommandOption.FORCE), true, ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force"))));
     return List.copyOf(all);
