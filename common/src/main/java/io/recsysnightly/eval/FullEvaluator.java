@@ -65,6 +65,8 @@ public final class FullEvaluator {
     Dataset<Row> lists = recs.select(col("query_idx").as("user_idx"),
         expr("transform(slice(recs, 1, " + spec.maxK() + "), r -> r.item_idx)").as("top"),
         expr("transform(slice(recs, 1, " + spec.focusK() + "), r -> r.score)").as("scores"));
+    // The lists are scored once: every aggregate below reads this copy, not the top-N kernel again.
+    lists.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> joined = relevant.join(lists, "user_idx", "left")
         .join(users.select("user_idx", "segment", "n_train"), "user_idx", "left");
     joined.persist(StorageLevel.MEMORY_AND_DISK());
@@ -101,6 +103,7 @@ public final class FullEvaluator {
     details.put("score_histogram", scoreHistogram(joined));
     joined.unpersist();
     perUser.unpersist();
+    lists.unpersist();
     return new ModelEvaluation(metrics, details);
   }
 

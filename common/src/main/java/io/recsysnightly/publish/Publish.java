@@ -18,6 +18,7 @@ import io.recsysnightly.knn.Candidates;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
+import io.recsysnightly.report.RunReport;
 import io.recsysnightly.report.StepReport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -95,8 +96,9 @@ public final class Publish {
     report.metric("gate", verdict.passed() ? "passed" : (force ? "refused, published with --force" : "refused"));
     verdict.reasons().forEach(r -> report.metric("gate refusal", r));
 
-    ctx.files().writeTextAtomically(new Path(staging, "manifest.json"),
-        StepReport.toJson(manifest(version, metrics, verdict)));
+    Map<String, Object> manifest = manifest(version, metrics, verdict);
+    ctx.files().writeTextAtomically(new Path(staging, "manifest.json"), StepReport.toJson(manifest));
+    ctx.files().writeTextAtomically(new Path(staging, "report.html"), RunReport.render(ctx, manifest));
     ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "");
     report.phaseDone("gate and manifest");
 
@@ -105,6 +107,7 @@ public final class Publish {
         : new Path(new Path(ctx.paths().outputRoot(), "_refused"), "dt=" + ctx.paths().date());
     ctx.files().swapDirectory(staging, target);
     report.output("publication", target);
+    report.output("report", new Path(target, "report.html"));
     if (goesLive) {
       ctx.files().writeTextAtomically(ctx.paths().latestPointer(), target.getName() + "\n");
       report.output("LATEST", ctx.paths().latestPointer() + " -> " + target.getName());
