@@ -46,9 +46,16 @@ public final class FullEvaluator {
   private static final int LONG_TAIL_BINS = 20;
 
   private final EvalSpec spec;
+  private final boolean withDetails;
 
   public FullEvaluator(EvalSpec spec) {
+    this(spec, true);
+  }
+
+  /** @param withDetails false: headline metrics only (no per-group or distribution details), as tuning needs */
+  public FullEvaluator(EvalSpec spec, boolean withDetails) {
     this.spec = spec;
+    this.withDetails = withDetails;
   }
 
   /**
@@ -79,11 +86,12 @@ public final class FullEvaluator {
 
     Map<String, Object> details = new LinkedHashMap<>();
     String ndcg = column("ndcg", spec.focusK());
-    details.put("by_segment", groupAverages(perUser, "segment", ndcg));
-    details.put("by_activity", groupAverages(perUser, "bucket", ndcg));
+    if (withDetails) {
+      details.put("by_segment", groupAverages(perUser, "segment", ndcg));
+      details.put("by_activity", groupAverages(perUser, "bucket", ndcg));
+    }
 
     long[][] exposure = exposure(joined, items.size());
-    long[] heldOut = heldOutCounts(holdout, items.size());
     for (int i = 0; i < spec.ks().size(); i++) {
       int k = spec.ks().get(i);
       long covered = 0;
@@ -96,11 +104,13 @@ public final class FullEvaluator {
     }
     metrics.put("users_evaluated", (double) evaluated);
     metrics.put("users_skipped_no_holdout", (double) skipped);
-    long[] focus = exposure[spec.ks().indexOf(spec.focusK())];
-    details.put("long_tail", ExposureStats.longTail(items.popularity(), items.inCatalogue(), focus, heldOut,
-        LONG_TAIL_BINS));
-    details.put("coverage_by_category", ExposureStats.coverageByCategory(items, focus));
-    details.put("score_histogram", scoreHistogram(joined));
+    if (withDetails) {
+      long[] focus = exposure[spec.ks().indexOf(spec.focusK())];
+      details.put("long_tail", ExposureStats.longTail(items.popularity(), items.inCatalogue(), focus,
+          heldOutCounts(holdout, items.size()), LONG_TAIL_BINS));
+      details.put("coverage_by_category", ExposureStats.coverageByCategory(items, focus));
+      details.put("score_histogram", scoreHistogram(joined));
+    }
     joined.unpersist();
     perUser.unpersist();
     lists.unpersist();

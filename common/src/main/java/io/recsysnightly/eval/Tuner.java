@@ -113,7 +113,7 @@ public final class Tuner {
           .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
       Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(queries, Factors.items(model),
           Set.of());
-      Map<String, Double> m = new FullEvaluator(spec).evaluate(recs, split.validation(), split.users(), split.items())
+      Map<String, Double> m = new FullEvaluator(spec, false).evaluate(recs, split.validation(), split.users(), split.items())
           .metrics();
       double seconds = (System.nanoTime() - start) / 1e9;
       results.add(new Object[] {t, m.get("ndcg@" + k), m.get("recall@" + k), m.get("coverage@" + k), seconds});

@@ -40,7 +40,7 @@ class TunerTest {
         "recsys.run.date=2020-01-31", "recsys.work.root=" + work, "recsys.output.root=" + work.resolve("out"),
         "recsys.tune.mode=grid", "recsys.tune.trials=2", "recsys.tune.ranks=1,8", "recsys.tune.reg-params=0.05",
         "recsys.tune.alphas=10", "recsys.tune.confidences=linear", "recsys.tune.half-lives=0",
-        "recsys.als.max-iter=8", "recsys.tune.validation-fraction=0.25"));
+        "recsys.als.max-iter=6", "recsys.tune.validation-fraction=0.25"));
     RunContext ctx = RunContext.of(spark, config);
     writePlantedTrain(ctx);
 

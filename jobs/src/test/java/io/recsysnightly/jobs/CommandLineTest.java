@@ -72,7 +72,7 @@ class CommandLineTest {
     for (Command c : Commands.ALL) {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
-    assertEquals(6, Commands.ALL.size());
+    assertEquals(8, Commands.ALL.size());
   }
 
   @Test
@@ -90,7 +90,8 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "nightly"})
+  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "evaluate", "tune",
+      "nightly"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));
     String usage = out();
@@ -100,6 +101,7 @@ class CommandLineTest {
       assertTrue(usage.contains(option), option + " missing:\n" + usage);
     }
     assertEquals(command.equals("publish") || command.equals("nightly"), usage.contains("--force"), usage);
+    assertEquals(command.equals("evaluate") || command.equals("tune"), usage.contains("--movielens"), usage);
     assertEquals("", err());
   }
 
