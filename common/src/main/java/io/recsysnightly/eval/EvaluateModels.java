@@ -72,6 +72,8 @@ public final class EvaluateModels {
    *     {@code ndcg@K} ...) and {@code details} (per model: segments, buckets, long tail, ...)
    */
   public Map<String, Object> evaluate() {
+    // Without a checkpoint dir ALS ignores checkpointInterval and long fits overflow the stack.
+    ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
     EvalSpec spec = EvalSpec.from(config);
     Confidence confidence = Confidence.from(config);
     Dataset<Row> train = ctx.read(ctx.paths().matrixTrain());

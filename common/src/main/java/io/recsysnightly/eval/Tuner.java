@@ -91,6 +91,8 @@ public final class Tuner {
   }
 
   public StepReport execute() {
+    // Without a checkpoint dir ALS ignores checkpointInterval and long fits overflow the stack.
+    ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
     List<Trial> trials = trials(config);
     int k = config.get(ConfigKeys.EVAL_K);
     EvalSpec spec = new EvalSpec(List.of(k), k, 1, 2);
