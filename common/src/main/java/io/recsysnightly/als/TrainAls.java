@@ -9,7 +9,7 @@ import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
-import io.recsysnightly.eval.Evaluator;
+import io.recsysnightly.eval.EvaluateModels;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.report.Progress;
@@ -52,7 +52,7 @@ public final class TrainAls {
     int k = config.get(ConfigKeys.EVAL_K);
     metrics.put("k", k);
     if (config.get(ConfigKeys.EVALUATE)) {
-      metrics.putAll(evaluate(confidence, k));
+      metrics.putAll(new EvaluateModels(ctx, report, progress).evaluate());
     } else {
       metrics.put("evaluated", false);
     }
@@ -65,54 +65,19 @@ public final class TrainAls {
     report.count("item factors", ctx.read(ctx.paths().itemFactors(ctx.paths().date())).count());
     report.phaseDone("final fit");
 
-    metrics.put("params", params());
+    metrics.put("params", params(config));
     ctx.files().writeTextAtomically(ctx.paths().metricsJson(), StepReport.toJson(metrics));
     report.output("factors", ctx.paths().userFactors(ctx.paths().date()).getParent());
     report.output("metrics", ctx.paths().metricsJson());
     return ctx.finish(report);
   }
 
-  private Map<String, Object> evaluate(Confidence confidence, int k) {
-    progress.phase("fitting ALS on the training part for evaluation");
-    Dataset<Row> train = ctx.read(ctx.paths().matrixTrain()).withColumn("rating", confidence.rating("strength"));
-    Dataset<Row> holdout = ctx.read(ctx.paths().matrixHoldout());
-    ALSModel model = als().fit(train);
-    report.phaseDone("evaluation fit");
-
-    progress.phase("ranking all items for held-out users (ALS and most-popular)");
-    long catalogue = ctx.read(ctx.paths().itemTable()).count();
-    Dataset<Row> seen = train.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"));
-    Dataset<Row> holdoutUsers = holdout.select("user_idx").distinct().join(seen, "user_idx", "left");
-    BlockedTopN topK = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE));
-
-    Dataset<Row> alsQueries = holdoutUsers.join(Factors.users(model), "user_idx")
-        .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-    Map<String, Double> alsMetrics = Evaluator.evaluate(topK.run(alsQueries, Factors.items(model), Set.of()),
-        holdout, k, catalogue);
-
-    // Most popular = a rank-1 model: every user is [1], every item is [number of training users].
-    Dataset<Row> popularity = train.groupBy("item_idx").agg(count(lit(1)).cast("float").as("pop"))
-        .select(col("item_idx"), array(col("pop")).as("vector"));
-    Dataset<Row> popQueries = holdoutUsers.select(col("user_idx").as("query_idx"),
-        array(lit(1.0f)).as("vector"), col("seen"));
-    Map<String, Double> popMetrics = Evaluator.evaluate(topK.run(popQueries, popularity, Set.of()),
-        holdout, k, catalogue);
-    report.phaseDone("evaluation");
-
-    String ndcg = "ndcg@" + k;
-    report.metric("ALS " + ndcg, alsMetrics.get(ndcg));
-    report.metric("popularity " + ndcg, popMetrics.get(ndcg));
-    report.metric("ALS recall@" + k, alsMetrics.get("recall@" + k));
-    report.metric("ALS coverage@" + k, alsMetrics.get("coverage@" + k));
-    report.metric("users evaluated", alsMetrics.get("users_evaluated").longValue());
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("evaluated", true);
-    out.put("als", alsMetrics);
-    out.put("popularity", popMetrics);
-    return out;
+  private ALS als() {
+    return als(config);
   }
 
-  private ALS als() {
+  /** The ALS estimator the configuration describes (also used by evaluation and tuning). */
+  public static ALS als(PipelineConfig config) {
     int blocks = config.get(ConfigKeys.ALS_BLOCKS);
     return new ALS()
         .setImplicitPrefs(true)
@@ -130,13 +95,15 @@ public final class TrainAls {
         .setColdStartStrategy("drop");
   }
 
-  private Map<String, Object> params() {
+  /** The model parameters recorded beside the metrics. */
+  public static Map<String, Object> params(PipelineConfig config) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("rank", config.get(ConfigKeys.ALS_RANK));
     p.put("reg_param", config.get(ConfigKeys.ALS_REG));
     p.put("alpha", config.get(ConfigKeys.ALS_ALPHA));
     p.put("confidence", config.get(ConfigKeys.CONFIDENCE));
     p.put("max_iter", config.get(ConfigKeys.ALS_MAX_ITER));
+    p.put("half_life_days", config.get(ConfigKeys.HALF_LIFE_DAYS));
     p.put("seed", config.get(ConfigKeys.SEED));
     return p;
   }

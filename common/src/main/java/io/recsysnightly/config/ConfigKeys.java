@@ -91,6 +91,35 @@ public final class ConfigKeys {
       "Fit a second model on the training part and evaluate it on the holdout.");
   public static final ConfigKey<Integer> EVAL_K = intIn("recsys.eval.k", "10", 1, 10_000,
       "K of Precision@K, Recall@K, NDCG@K, MAP@K and of the quality gate.");
+  public static final ConfigKey<List<Integer>> EVAL_KS = intList("recsys.eval.ks", "5,10,20,50", 1, 10_000,
+      "Cut-offs K at which every ranking metric is reported (the gate's recsys.eval.k is always added).");
+  public static final ConfigKey<List<Integer>> ACTIVITY_THRESHOLDS = intList("recsys.eval.activity-thresholds",
+      "20,100", 1, 1_000_000, "Two training-interaction counts a,b: users below a are cold, below b light, "
+          + "others heavy (NDCG per activity bucket).");
+  public static final ConfigKey<Double> POPULARITY_HALF_LIFE_DAYS = doubleIn(
+      "recsys.eval.popularity-half-life-days", "365", 0, 1e6,
+      "Half-life of the time-decayed most-popular baseline (each training pair weighs 2^(-age/half-life)).");
+  public static final ConfigKey<Boolean> ITEM_KNN = bool("recsys.eval.item-knn", "true",
+      "Also evaluate the item-kNN baseline (cosine item-item); skipped when users x items exceeds 2e8.");
+
+  // ---- tune
+  public static final ConfigKey<String> TUNE_MODE = oneOf("recsys.tune.mode", "random",
+      "Search: grid (every combination; fails if more than recsys.tune.trials) or random (that many draws).",
+      "grid", "random");
+  public static final ConfigKey<Integer> TUNE_TRIALS = intIn("recsys.tune.trials", "12", 1, 10_000,
+      "Budget: number of ALS fits the search may make.");
+  public static final ConfigKey<List<Integer>> TUNE_RANKS = intList("recsys.tune.ranks", "16,32,64,128", 1, 4096,
+      "Values of recsys.als.rank to try.");
+  public static final ConfigKey<List<Double>> TUNE_REGS = doubleList("recsys.tune.reg-params", "0.01,0.05,0.1,0.5",
+      0, 1e6, "Values of recsys.als.reg-param to try.");
+  public static final ConfigKey<List<Double>> TUNE_ALPHAS = doubleList("recsys.tune.alphas", "1,5,10,20,40", 0, 1e9,
+      "Values of recsys.als.alpha to try.");
+  public static final ConfigKey<List<String>> TUNE_CONFIDENCES = stringList("recsys.tune.confidences", "linear,log",
+      List.of("linear", "log"), "Values of recsys.als.confidence to try.");
+  public static final ConfigKey<List<Double>> TUNE_HALF_LIVES = doubleList("recsys.tune.half-lives", "0", 0, 1e6,
+      "Values of recsys.matrix.half-life-days to try (each distinct value rebuilds the matrix once).");
+  public static final ConfigKey<Double> TUNE_VALIDATION_FRACTION = doubleIn("recsys.tune.validation-fraction", "0.2",
+      0.01, 0.99, "Share of each training user's most recent training interactions used for validation.");
 
   // ---- cold-start
   public static final ConfigKey<Optional<LocalDate>> FACTORS_DATE = optionalDate("recsys.coldstart.factors-date",
@@ -177,6 +206,48 @@ public final class ConfigKeys {
         throw new IllegalArgumentException();
       }
       return Boolean.parseBoolean(s);
+    }));
+  }
+
+  private static ConfigKey<List<Integer>> intList(String name, String dflt, int min, int max, String doc) {
+    return add(new ConfigKey<>(name, dflt, "comma-separated integers from " + min + " to " + max, doc, s -> {
+      List<Integer> out = new ArrayList<>();
+      for (String part : s.split(",")) {
+        int v = Integer.parseInt(part.trim());
+        if (v < min || v > max) {
+          throw new IllegalArgumentException();
+        }
+        out.add(v);
+      }
+      return List.copyOf(out);
+    }));
+  }
+
+  private static ConfigKey<List<Double>> doubleList(String name, String dflt, double min, double max, String doc) {
+    return add(new ConfigKey<>(name, dflt, "comma-separated numbers from " + min + " to " + max, doc, s -> {
+      List<Double> out = new ArrayList<>();
+      for (String part : s.split(",")) {
+        double v = Double.parseDouble(part.trim());
+        if (!(v >= min && v <= max)) {
+          throw new IllegalArgumentException();
+        }
+        out.add(v);
+      }
+      return List.copyOf(out);
+    }));
+  }
+
+  private static ConfigKey<List<String>> stringList(String name, String dflt, List<String> allowed, String doc) {
+    return add(new ConfigKey<>(name, dflt, "comma-separated, each one of " + String.join(", ", allowed), doc, s -> {
+      List<String> out = new ArrayList<>();
+      for (String part : s.split(",")) {
+        String v = part.trim().toLowerCase(Locale.ROOT);
+        if (!allowed.contains(v)) {
+          throw new IllegalArgumentException();
+        }
+        out.add(v);
+      }
+      return List.copyOf(out);
     }));
   }
 

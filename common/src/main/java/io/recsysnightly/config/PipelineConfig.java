@@ -126,6 +126,11 @@ public final class PipelineConfig {
       throw RecsysException.config("%s (%d) must not exceed %s (%d).", ConfigKeys.LIST_SIZE.name(),
           get(ConfigKeys.LIST_SIZE), ConfigKeys.CANDIDATES_N.name(), get(ConfigKeys.CANDIDATES_N));
     }
+    List<Integer> buckets = get(ConfigKeys.ACTIVITY_THRESHOLDS);
+    if (buckets.size() != 2 || buckets.get(0) >= buckets.get(1)) {
+      throw RecsysException.config("%s must be two increasing counts a,b (cold < a <= light < b <= heavy), got %s.",
+          ConfigKeys.ACTIVITY_THRESHOLDS.name(), texts.get(ConfigKeys.ACTIVITY_THRESHOLDS.name()));
+    }
     if (get(ConfigKeys.SPLIT_MODE).equals("cutoff") && get(ConfigKeys.CUTOFF_DATE).isEmpty()) {
       throw RecsysException.config("%s=cutoff needs %s (YYYY-MM-DD).", ConfigKeys.SPLIT_MODE.name(),
           ConfigKeys.CUTOFF_DATE.name());

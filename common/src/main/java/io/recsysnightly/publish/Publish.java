@@ -19,6 +19,7 @@ import io.recsysnightly.knn.Candidates;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
+import io.recsysnightly.report.RunReport;
 import io.recsysnightly.report.StepReport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -104,9 +105,11 @@ public final class Publish {
     verdict.reasons().forEach(r -> report.metric("gate refusal", r));
     CrashPoints.reach("publish.gate-checked");
 
-    ctx.files().writeTextAtomically(new Path(staging, "manifest.json"),
-        StepReport.toJson(manifest(version, metrics, verdict)), () -> CrashPoints.reach("publish.manifest-tmp"));
+    Map<String, Object> manifest = manifest(version, metrics, verdict);
+    ctx.files().writeTextAtomically(new Path(staging, "manifest.json"), StepReport.toJson(manifest),
+        () -> CrashPoints.reach("publish.manifest-tmp"));
     CrashPoints.reach("publish.manifest-written");
+    ctx.files().writeTextAtomically(new Path(staging, "report.html"), RunReport.render(ctx, manifest));
     ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "", () -> CrashPoints.reach("publish.success-tmp"));
     CrashPoints.reach("publish.success-written");
     report.phaseDone("gate and manifest");
@@ -125,6 +128,7 @@ public final class Publish {
     }
     CrashPoints.reach("publish.renamed");
     report.output("publication", target);
+    report.output("report", new Path(target, "report.html"));
     if (goesLive) {
       publications.pointLatestAt(target.getName(), () -> CrashPoints.reach("publish.latest-tmp"));
       CrashPoints.reach("publish.latest-written");

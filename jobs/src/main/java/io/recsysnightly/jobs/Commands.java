@@ -55,6 +55,8 @@ final class Commands {
       all.add(new Command(step.command(), step.description(), step.options(), true,
           locked(step.command(), ctx -> step.run(ctx.run(), ctx.flag("force")))));
     }
+    all.add(QualityCommands.evaluate());
+    all.add(QualityCommands.tune());
     all.add(new Command("nightly", "Run the five steps in order in one Spark session, publish last.",
         List.of(CommandOption.FORCE), true, locked("nightly", ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force")))));
     all.add(new Command("status", "List the publications (date, model version, metrics, gate) and which is LATEST.",

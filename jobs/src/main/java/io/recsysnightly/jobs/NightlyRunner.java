@@ -34,6 +34,7 @@ final class NightlyRunner {
     sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "publication",
         publications.latest().map(name -> new Path(ctx.paths().outputRoot(), name)).orElse(ctx.paths().publication())));
     sb.append(String.format(Locale.ROOT, "    %-42s %s%n", "LATEST pointer", ctx.paths().latestPointer()));
+    sb.append(String.format(Locale.ROOT, "    %-42s %s/report.html%n", "report", ctx.paths().publication()));
     sb.append("=".repeat(72)).append('\n');
     return sb.toString();
   }

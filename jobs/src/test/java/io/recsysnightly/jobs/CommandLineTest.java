@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterEach;
@@ -72,7 +73,8 @@ class CommandLineTest {
     for (Command c : Commands.ALL) {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
-    assertEquals(8, Commands.ALL.size());
+    assertEquals(List.of("build-matrix", "train", "cold-start", "candidates", "publish", "evaluate", "tune",
+        "nightly", "status", "rollback"), Commands.ALL.stream().map(Command::name).toList());
   }
 
   @Test
@@ -91,7 +93,7 @@ class CommandLineTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "nightly", "status",
-      "rollback"})
+      "rollback", "evaluate", "tune"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));
     String usage = out();
@@ -102,6 +104,7 @@ class CommandLineTest {
     }
     assertEquals(command.equals("publish") || command.equals("nightly"), usage.contains("--force"), usage);
     assertEquals(command.equals("rollback"), usage.contains("--to"), usage);
+    assertEquals(command.equals("evaluate") || command.equals("tune"), usage.contains("--movielens"), usage);
     assertEquals("", err());
   }
 

@@ -1,0 +1,149 @@
+package io.recsysnightly.eval;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pow;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.unix_micros;
+
+import io.recsysnightly.als.FactorMatrix;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Baselines written as "factorisations" so they go through the same exact top-N kernel as ALS (all
+ * items ranked, seen items excluded): each returns item vectors and, per query user, a query vector
+ * whose dot product with an item vector is the baseline's score.
+ */
+public final class Baselines {
+  /** Item-kNN's vectors have one entry per training user: beyond this many floats it is skipped. */
+  public static final long ITEM_KNN_MAX_FLOATS = 200_000_000L;
+
+  private static final StructType QUERY = new StructType()
+      .add("query_idx", DataTypes.IntegerType, false)
+      .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add("seen", DataTypes.createArrayType(DataTypes.IntegerType, false), true);
+
+  private Baselines() {}
+
+  /** Query and item sides of one baseline, ready for {@code BlockedTopN.run}. */
+  public record Scoring(Dataset<Row> queries, Dataset<Row> items) {}
+
+  /**
+   * Most popular: every user is [1], every item is [its weight]: the number of training pairs, or
+   * with {@code halfLifeDays > 0} the sum over its pairs of {@code 2^(-age/halfLife)}, age in days
+   * from {@code nowMicros} to the pair's last event.
+   *
+   * @param train {@code user_idx, item_idx, last_ts}
+   * @param users {@code user_idx, seen array<int>} (sorted)
+   */
+  public static Scoring popularity(Dataset<Row> train, Dataset<Row> users, double halfLifeDays, long nowMicros) {
+    Column weight = halfLifeDays > 0
+        ? pow(lit(2.0), lit((double) nowMicros).minus(unix_micros(col("last_ts"))).divide(86_400e6)
+            .divide(-halfLifeDays))
+        : lit(1.0);
+    Dataset<Row> items = train.groupBy("item_idx").agg(sum(weight).cast("float").as("pop"))
+        .select(col("item_idx"), array(col("pop")).as("vector"));
+    Dataset<Row> queries = users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"), col("seen"));
+    return new Scoring(queries, items);
+  }
+
+  /**
+   * Item-kNN with cosine item-item similarity on the binary training matrix X (users x items),
+   * score(u, i) = sum over items j seen by u of cos(i, j), with cos(i, j) = |U_i n U_j| / sqrt(d_i d_j).
+   * As a factorisation: item i's vector is column i of X scaled by 1/sqrt(d_i) (one entry per training
+   * user), and user u's vector is the sum of the vectors of the items u has seen. Exact, no neighbour
+   * truncation; the vectors are as long as the number of training users, hence {@link #ITEM_KNN_MAX_FLOATS}.
+   *
+   * @param train {@code user_idx, item_idx}
+   * @param users {@code user_idx, seen array<int>}: the users to score (their seen items are their training items)
+   */
+  public static Scoring itemKnn(Dataset<Row> train, Dataset<Row> users) {
+    List<Row> trainUsers = train.select("user_idx").distinct().orderBy("user_idx").collectAsList();
+    Map<Integer, Integer> dense = new HashMap<>();
+    for (Row r : trainUsers) {
+      dense.put(r.getInt(0), dense.size());
+    }
+    int dim = dense.size();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    Broadcast<Map<Integer, Integer>> denseIds = jsc.broadcast(dense);
+    MapFunction<Row, Row> itemVector = r -> {
+      Map<Integer, Integer> ids = denseIds.value();
+      List<Integer> us = r.getList(1);
+      float[] v = new float[dim];
+      float w = (float) (1.0 / Math.sqrt(us.size()));
+      for (int u : us) {
+        v[ids.get(u)] = w;
+      }
+      return RowFactory.create(r.getInt(0), floats(v));
+    };
+    StructType itemSchema = new StructType().add("item_idx", DataTypes.IntegerType, false)
+        .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    Dataset<Row> items = train.groupBy("item_idx").agg(collect_list("user_idx").as("users"))
+        .map(itemVector, Encoders.row(itemSchema));
+    Broadcast<FactorMatrix> itemMatrix = jsc.broadcast(FactorMatrix.collect(items, "item_idx"));
+    Dataset<Row> queries = users.select("user_idx", "seen").map(new SumOfSeen(itemMatrix), Encoders.row(QUERY));
+    return new Scoring(queries, items);
+  }
+
+  /** Whether item-kNN's dense vectors fit the budget for this many users and items. */
+  public static boolean itemKnnFits(long users, long items) {
+    return users * items <= ITEM_KNN_MAX_FLOATS;
+  }
+
+  /** The training-user count times the item count, for the skip message. */
+  public static long itemKnnFloats(Dataset<Row> train) {
+    Row r = train.agg(org.apache.spark.sql.functions.countDistinct("user_idx"),
+        org.apache.spark.sql.functions.countDistinct("item_idx")).first();
+    return r.getLong(0) * r.getLong(1);
+  }
+
+  private static scala.collection.immutable.Seq<Float> floats(float[] v) {
+    Float[] boxed = new Float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      boxed[i] = v[i];
+    }
+    return io.recsysnightly.spark.ScalaSeqs.seq(Arrays.asList(boxed));
+  }
+
+  /** A user's item-kNN query vector: the sum of the vectors of the items they have seen. */
+  private static final class SumOfSeen implements MapFunction<Row, Row>, Serializable {
+    private final Broadcast<FactorMatrix> items;
+
+    SumOfSeen(Broadcast<FactorMatrix> items) {
+      this.items = items;
+    }
+
+    @Override
+    public Row call(Row r) {
+      FactorMatrix m = items.value();
+      int rank = m.rank();
+      float[] q = new float[rank];
+      List<Integer> seen = r.isNullAt(1) ? List.of() : r.getList(1);
+      for (int item : seen) {
+        int pos = Arrays.binarySearch(m.ids(), item);
+        if (pos >= 0) {
+          for (int f = 0; f < rank; f++) {
+            q[f] += m.vectors()[pos * rank + f];
+          }
+        }
+      }
+      return RowFactory.create(r.getInt(0), floats(q), r.isNullAt(1) ? null : io.recsysnightly.spark.ScalaSeqs.seq(seen));
+    }
+  }
+}

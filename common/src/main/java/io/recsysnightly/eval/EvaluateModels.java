@@ -1,0 +1,171 @@
+package io.recsysnightly.eval;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sort_array;
+
+import io.recsysnightly.als.Confidence;
+import io.recsysnightly.als.Factors;
+import io.recsysnightly.als.TrainAls;
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.io.RunContext;
+import io.recsysnightly.knn.BlockedTopN;
+import io.recsysnightly.report.Progress;
+import io.recsysnightly.report.StepReport;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * ALS against its baselines on one split: fits ALS on the training part, ranks all items for every
+ * held-out user (seen items excluded) with ALS, most-popular, time-decayed most-popular and
+ * item-kNN, and evaluates each with {@link FullEvaluator}. {@code train} embeds the result in
+ * metrics.json; the {@code evaluate} command runs it alone and writes {@code evaluation/metrics.json}.
+ */
+public final class EvaluateModels {
+  public static final String STEP = "evaluate";
+  public static final String ALS = "als";
+  public static final String POPULARITY = "popularity";
+  public static final String POPULARITY_DECAYED = "popularity_decayed";
+  public static final String ITEM_KNN = "item_knn";
+
+  private final RunContext ctx;
+  private final PipelineConfig config;
+  private final StepReport report;
+  private final Progress progress;
+
+  public EvaluateModels(RunContext ctx, StepReport report, Progress progress) {
+    this.ctx = ctx;
+    this.config = ctx.config();
+    this.report = report;
+    this.progress = progress;
+  }
+
+  /** The {@code evaluate} command: evaluation only, its own metrics file, the train step's outputs untouched. */
+  public static StepReport executeStandalone(RunContext ctx) {
+    StepReport report = new StepReport(STEP);
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("k", ctx.config().get(ConfigKeys.EVAL_K));
+    metrics.putAll(new EvaluateModels(ctx, report, ctx.progress(STEP)).evaluate());
+    metrics.put("params", TrainAls.params(ctx.config()));
+    Path out = standaloneMetrics(ctx);
+    ctx.files().writeTextAtomically(out, StepReport.toJson(metrics));
+    report.output("metrics", out);
+    return ctx.finish(report);
+  }
+
+  public static Path standaloneMetrics(RunContext ctx) {
+    return new Path(ctx.paths().runDir(), "evaluation/metrics.json");
+  }
+
+  /**
+   * @return {@code ks, evaluated, als, popularity, popularity_decayed, item_knn} (flat metric maps,
+   *     {@code ndcg@K} ...) and {@code details} (per model: segments, buckets, long tail, ...)
+   */
+  public Map<String, Object> evaluate() {
+    // Without a checkpoint dir ALS ignores checkpointInterval and long fits overflow the stack.
+    ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
+    EvalSpec spec = EvalSpec.from(config);
+    Confidence confidence = Confidence.from(config);
+    Dataset<Row> train = ctx.read(ctx.paths().matrixTrain());
+    Dataset<Row> holdout = ctx.read(ctx.paths().matrixHoldout());
+    Dataset<Row> users = ctx.read(ctx.paths().userTable()).select("user_idx", "segment");
+    long nowMicros = ctx.paths().date().plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1_000_000L;
+    return compare(train.withColumn("rating", confidence.rating("strength")), holdout, users,
+        ctx.read(ctx.paths().itemTable()), spec, nowMicros);
+  }
+
+  /**
+   * The comparison on any split (the tuner passes its validation split).
+   *
+   * @param train {@code user_idx, item_idx, rating, last_ts}
+   * @param holdout {@code user_idx, item_idx}
+   * @param users {@code user_idx, segment}
+   * @param items {@code item_idx, category}
+   */
+  Map<String, Object> compare(Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> users, Dataset<Row> items,
+      EvalSpec spec, long nowMicros) {
+    train.persist(StorageLevel.MEMORY_AND_DISK());
+    boolean knn = config.get(ConfigKeys.ITEM_KNN);
+    long knnFloats = knn ? Baselines.itemKnnFloats(train) : 0;
+    knn = knn && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
+    Progress.Tracker tracker = progress.track("evaluating models on the holdout", knn ? 4 : 3);
+
+    ALSModel model = TrainAls.als(config).fit(train);
+    report.phaseDone("evaluation fit");
+    ItemInfo itemInfo = ItemInfo.load(items, train);
+    Dataset<Row> seen = train.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"),
+        count(lit(1)).as("n_train"));
+    Dataset<Row> userInfo = users.join(seen.select("user_idx", "n_train"), "user_idx", "right");
+    Dataset<Row> holdoutUsers = holdout.select("user_idx").distinct().join(seen, "user_idx", "left");
+    holdoutUsers.persist(StorageLevel.MEMORY_AND_DISK());
+    BlockedTopN topK = new BlockedTopN(spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
+    FullEvaluator evaluator = new FullEvaluator(spec);
+    Map<String, Object> flat = new LinkedHashMap<>();
+    Map<String, Object> details = new LinkedHashMap<>();
+
+    Dataset<Row> alsQueries = holdoutUsers.join(Factors.users(model), "user_idx")
+        .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
+    put(ALS, evaluator.evaluate(topK.run(alsQueries, Factors.items(model), Set.of()), holdout, userInfo, itemInfo),
+        flat, details);
+    tracker.advance("ALS");
+
+    Baselines.Scoring pop = Baselines.popularity(train, holdoutUsers, 0, nowMicros);
+    put(POPULARITY, evaluator.evaluate(topK.run(pop.queries(), pop.items(), Set.of()), holdout, userInfo, itemInfo),
+        flat, details);
+    tracker.advance("most popular");
+
+    double halfLife = config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS);
+    Baselines.Scoring decayed = Baselines.popularity(train, holdoutUsers, halfLife, nowMicros);
+    put(POPULARITY_DECAYED, evaluator.evaluate(topK.run(decayed.queries(), decayed.items(), Set.of()), holdout,
+        userInfo, itemInfo), flat, details);
+    tracker.advance("most popular, half-life " + halfLife + " days");
+
+    if (knn) {
+      Baselines.Scoring itemKnn = Baselines.itemKnn(train, holdoutUsers.where(col("seen").isNotNull()));
+      put(ITEM_KNN, evaluator.evaluate(topK.run(itemKnn.queries(), itemKnn.items(), Set.of()), holdout, userInfo,
+          itemInfo), flat, details);
+      tracker.advance("item-kNN");
+    } else {
+      flat.put(ITEM_KNN + "_skipped", config.get(ConfigKeys.ITEM_KNN)
+          ? "users x items = " + knnFloats + " exceeds " + Baselines.ITEM_KNN_MAX_FLOATS
+          : ConfigKeys.ITEM_KNN.name() + "=false");
+    }
+    report.phaseDone("evaluation");
+    holdoutUsers.unpersist();
+    train.unpersist();
+
+    String ndcg = "ndcg@" + spec.focusK();
+    for (String m : new String[] {ALS, POPULARITY, POPULARITY_DECAYED, ITEM_KNN}) {
+      if (flat.get(m) instanceof Map<?, ?> metrics) {
+        report.metric(m + " " + ndcg, metrics.get(ndcg));
+      }
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Double> als = (Map<String, Double>) flat.get(ALS);
+    report.metric("ALS recall@" + spec.focusK(), als.get("recall@" + spec.focusK()));
+    report.metric("ALS coverage@" + spec.focusK(), als.get("coverage@" + spec.focusK()));
+    report.metric("users evaluated", als.get("users_evaluated").longValue());
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("ks", spec.ks());
+    out.put("evaluated", true);
+    out.putAll(flat);
+    out.put("details", details);
+    return out;
+  }
+
+  private static void put(String name, ModelEvaluation e, Map<String, Object> flat, Map<String, Object> details) {
+    flat.put(name, e.metrics());
+    details.put(name, e.details());
+  }
+}

@@ -1,0 +1,221 @@
+package io.recsysnightly.eval;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.recsysnightly.RecsysException;
+import io.recsysnightly.als.Confidence;
+import io.recsysnightly.als.TrainAls;
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.io.RunContext;
+import io.recsysnightly.matrix.BuildMatrix;
+import io.recsysnightly.matrix.HoldoutSplit;
+import io.recsysnightly.knn.BlockedTopN;
+import io.recsysnightly.als.Factors;
+import io.recsysnightly.report.Progress;
+import io.recsysnightly.report.StepReport;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Hyper-parameter search for ALS: rank, regParam, alpha, the confidence transform and the decay
+ * half-life, grid or random within a budget of trials. Each trial is fitted on the training part
+ * minus a validation split carved from it (each user's most recent training interactions) and
+ * scored by NDCG@K on that validation split: the holdout that gives the final figure is never
+ * looked at. Writes a leaderboard (Parquet) and the best configuration as a properties file that
+ * {@code nightly --conf} accepts as is.
+ */
+public final class Tuner {
+  public static final String STEP = "tune";
+
+  /** One point of the search space. */
+  public record Trial(int rank, double regParam, double alpha, String confidence, double halfLifeDays) {
+    PipelineConfig apply(PipelineConfig config) {
+      return config.with(ConfigKeys.ALS_RANK.name(), Integer.toString(rank))
+          .with(ConfigKeys.ALS_REG.name(), Double.toString(regParam))
+          .with(ConfigKeys.ALS_ALPHA.name(), Double.toString(alpha))
+          .with(ConfigKeys.CONFIDENCE.name(), confidence)
+          .with(ConfigKeys.HALF_LIFE_DAYS.name(), Double.toString(halfLifeDays));
+    }
+
+    String label() {
+      return String.format(Locale.ROOT, "rank %d, reg %s, alpha %s, %s, half-life %s", rank, regParam, alpha,
+          confidence, halfLifeDays);
+    }
+  }
+
+  public static final StructType LEADERBOARD = new StructType()
+      .add("position", DataTypes.IntegerType, false)
+      .add("rank", DataTypes.IntegerType, false)
+      .add("reg_param", DataTypes.DoubleType, false)
+      .add("alpha", DataTypes.DoubleType, false)
+      .add("confidence", DataTypes.StringType, false)
+      .add("half_life_days", DataTypes.DoubleType, false)
+      .add("ndcg", DataTypes.DoubleType, false)
+      .add("recall", DataTypes.DoubleType, false)
+      .add("coverage", DataTypes.DoubleType, false)
+      .add("seconds", DataTypes.DoubleType, false);
+
+  private final RunContext ctx;
+  private final PipelineConfig config;
+  private final Optional<java.nio.file.Path> confOut;
+  private final Progress progress;
+  private final StepReport report = new StepReport(STEP);
+
+  /** @param confOut where to write the best configuration; empty: {@code <run>/tune/tuned.properties} */
+  public Tuner(RunContext ctx, Optional<java.nio.file.Path> confOut) {
+    this.ctx = ctx;
+    this.config = ctx.config();
+    this.confOut = confOut;
+    this.progress = ctx.progress(STEP);
+  }
+
+  public Path leaderboardPath() {
+    return new Path(ctx.paths().runDir(), "tune/leaderboard");
+  }
+
+  public StepReport execute() {
+    // Without a checkpoint dir ALS ignores checkpointInterval and long fits overflow the stack.
+    ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
+    List<Trial> trials = trials(config);
+    int k = config.get(ConfigKeys.EVAL_K);
+    EvalSpec spec = new EvalSpec(List.of(k), k, 1, 2);
+    Map<Double, Dataset<Row>> trainByHalfLife = new LinkedHashMap<>();
+    for (Trial t : trials) {
+      trainByHalfLife.computeIfAbsent(t.halfLifeDays(), this::trainingPart);
+    }
+    report.phaseDone("matrices");
+
+    List<Object[]> results = new ArrayList<>();
+    Progress.Tracker tracker = progress.track("fitting and validating " + trials.size() + " trials", trials.size());
+    Map<Double, Split> splits = new LinkedHashMap<>();
+    for (Trial t : trials) {
+      long start = System.nanoTime();
+      Split split = splits.computeIfAbsent(t.halfLifeDays(), h -> validationSplit(trainByHalfLife.get(h)));
+      PipelineConfig trialConfig = t.apply(config);
+      Dataset<Row> fitData = split.fit().withColumn("rating", Confidence.from(trialConfig).rating("strength"));
+      ALSModel model = TrainAls.als(trialConfig).fit(fitData);
+      Dataset<Row> queries = split.queries().join(Factors.users(model), "user_idx")
+          .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
+      Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(queries, Factors.items(model),
+          Set.of());
+      Map<String, Double> m = new FullEvaluator(spec, false).evaluate(recs, split.validation(), split.users(), split.items())
+          .metrics();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      results.add(new Object[] {t, m.get("ndcg@" + k), m.get("recall@" + k), m.get("coverage@" + k), seconds});
+      tracker.advance(String.format(Locale.ROOT, "%s: ndcg@%d %.4f", t.label(), k, m.get("ndcg@" + k)));
+    }
+    report.phaseDone("trials");
+    splits.values().forEach(Split::release);
+
+    results.sort(Comparator.comparingDouble((Object[] r) -> -(Double) r[1]));
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      Object[] r = results.get(i);
+      Trial t = (Trial) r[0];
+      rows.add(RowFactory.create(i + 1, t.rank(), t.regParam(), t.alpha(), t.confidence(), t.halfLifeDays(), r[1],
+          r[2], r[3], r[4]));
+      if (i < 10) {
+        report.metric(String.format(Locale.ROOT, "#%d ndcg@%d %.4f", i + 1, k, (Double) r[1]), t.label());
+      }
+    }
+    ctx.writeAtomically(ctx.spark().createDataFrame(rows, LEADERBOARD).coalesce(1), leaderboardPath());
+    Trial best = (Trial) results.get(0)[0];
+    java.nio.file.Path out = confOut.orElseGet(() -> java.nio.file.Path.of(
+        new Path(ctx.paths().runDir(), "tune/tuned.properties").toUri().getPath()));
+    ctx.files().writeTextAtomically(new Path(out.toAbsolutePath().toString()),
+        "# Written by recsys tune: the best of " + results.size() + " trials by validation ndcg@" + k + " ("
+            + best.label() + ").\n" + best.apply(config).toPropertiesText());
+    report.count("trials", results.size());
+    report.output("leaderboard", leaderboardPath());
+    report.output("best configuration", out.toAbsolutePath());
+    report.phaseDone("leaderboard");
+    return ctx.finish(report);
+  }
+
+  /** The search's trials: every grid combination, or {@code trials} distinct random draws from it. */
+  public static List<Trial> trials(PipelineConfig config) {
+    List<Trial> grid = new ArrayList<>();
+    for (int rank : config.get(ConfigKeys.TUNE_RANKS)) {
+      for (double reg : config.get(ConfigKeys.TUNE_REGS)) {
+        for (double alpha : config.get(ConfigKeys.TUNE_ALPHAS)) {
+          for (String confidence : config.get(ConfigKeys.TUNE_CONFIDENCES)) {
+            for (double halfLife : config.get(ConfigKeys.TUNE_HALF_LIVES)) {
+              grid.add(new Trial(rank, reg, alpha, confidence, halfLife));
+            }
+          }
+        }
+      }
+    }
+    int budget = config.get(ConfigKeys.TUNE_TRIALS);
+    if (config.get(ConfigKeys.TUNE_MODE).equals("grid")) {
+      if (grid.size() > budget) {
+        throw RecsysException.config("The grid has %d combinations but %s=%d: raise the budget, shrink the value "
+            + "lists (recsys.tune.*) or set %s=random.", grid.size(), ConfigKeys.TUNE_TRIALS.name(), budget,
+            ConfigKeys.TUNE_MODE.name());
+      }
+      return grid;
+    }
+    Collections.shuffle(grid, new Random(config.get(ConfigKeys.SEED)));
+    return List.copyOf(grid.subList(0, Math.min(budget, grid.size())));
+  }
+
+  /** The training part of the matrix built with this half-life (rebuilt in a side work root if it differs). */
+  private Dataset<Row> trainingPart(double halfLife) {
+    if (halfLife == config.get(ConfigKeys.HALF_LIFE_DAYS)) {
+      return ctx.read(ctx.paths().matrixTrain());
+    }
+    progress.phase("rebuilding the matrix with half-life " + halfLife + " days");
+    Path work = new Path(ctx.paths().runDir(), "tune/half-life=" + halfLife);
+    RunContext side = RunContext.of(ctx.spark(), config.with(ConfigKeys.HALF_LIFE_DAYS.name(), Double.toString(halfLife))
+        .with(ConfigKeys.WORK_ROOT.name(), work.toString()));
+    new BuildMatrix(side).execute();
+    return side.read(side.paths().matrixTrain());
+  }
+
+  /** Training minus validation, and what the evaluator needs about the validation users and items. */
+  private record Split(Dataset<Row> fit, Dataset<Row> validation, Dataset<Row> queries, Dataset<Row> users,
+      ItemInfo items) {
+    void release() {
+      fit.unpersist();
+      validation.unpersist();
+      queries.unpersist();
+    }
+  }
+
+  private Split validationSplit(Dataset<Row> train) {
+    Dataset<Row> marked = HoldoutSplit.perUser(config.get(ConfigKeys.TUNE_VALIDATION_FRACTION),
+        config.get(ConfigKeys.MIN_INTERACTIONS)).mark(train);
+    marked.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> fit = marked.where("NOT holdout").drop("holdout").persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> validation = marked.where("holdout").select("user_idx", "item_idx")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    report.count("validation pairs (half-life run)", validation.count());
+    Dataset<Row> seen = fit.groupBy("user_idx").agg(
+        org.apache.spark.sql.functions.sort_array(org.apache.spark.sql.functions.collect_list("item_idx")).as("seen"),
+        org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)).as("n_train"));
+    Dataset<Row> queries = validation.select("user_idx").distinct().join(seen, "user_idx", "left")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> users = seen.select(col("user_idx"), org.apache.spark.sql.functions.lit(null).cast("string")
+        .as("segment"), col("n_train"));
+    ItemInfo items = ItemInfo.load(fit.select("item_idx").distinct()
+        .withColumn("category", org.apache.spark.sql.functions.lit("all")), fit);
+    return new Split(fit, validation, queries, users, items);
+  }
+}

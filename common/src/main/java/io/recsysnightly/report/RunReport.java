@@ -1,0 +1,271 @@
+package io.recsysnightly.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The run's {@code report.html}: one self-contained page (inline SVG, no script from elsewhere, no
+ * network) built from the manifest: ALS beside the baselines and the last published run, Recall@K
+ * and NDCG@K curves, the long tail, the score distribution, coverage by category, NDCG by segment
+ * and by activity bucket, and the step timings.
+ */
+public final class RunReport {
+  private static final String[] MODELS = {"als", "popularity", "popularity_decayed", "item_knn"};
+  private static final Map<String, String> MODEL_NAMES = Map.of("als", "ALS", "popularity", "most popular",
+      "popularity_decayed", "most popular (decayed)", "item_knn", "item-kNN");
+  private static final String[] HEADLINE = {"precision", "recall", "ndcg", "map", "hit_rate"};
+
+  private RunReport() {}
+
+  /**
+   * @param manifest this run's manifest (date, model_version, metrics, gate, steps)
+   * @param previous the manifest of the last published run, if any
+   */
+  public static String render(Map<String, Object> manifest, Optional<Map<String, Object>> previous) {
+    Map<String, Object> metrics = map(manifest.get("metrics"));
+    StringBuilder body = new StringBuilder();
+    String date = String.valueOf(manifest.get("date"));
+    body.append("<h1>recsys-nightly run ").append(Svg.esc(date)).append("</h1>\n<p>model version <code>")
+        .append(Svg.esc(String.valueOf(manifest.get("model_version")))).append("</code>");
+    Map<String, Object> gate = map(manifest.get("gate"));
+    if (!gate.isEmpty()) {
+      boolean passed = Boolean.TRUE.equals(gate.get("passed"));
+      body.append(" · quality gate <b class=\"").append(passed ? "ok" : "bad").append("\">")
+          .append(passed ? "passed" : "refused").append("</b>");
+      for (Object r : list(gate.get("reasons"))) {
+        body.append(" — ").append(Svg.esc(String.valueOf(r)));
+      }
+    }
+    body.append("</p>\n");
+    if (Boolean.TRUE.equals(metrics.get("evaluated"))) {
+      evaluation(body, metrics, previous.map(p -> map(p.get("metrics"))), previous.map(p -> String.valueOf(
+          p.get("date"))));
+    } else {
+      body.append("<p>This run was not evaluated (recsys.eval.enabled=false): no quality plots.</p>\n");
+    }
+    timings(body, map(manifest.get("steps")));
+    return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>recsys-nightly " + Svg.esc(date)
+        + "</title>\n<style>body{font-family:sans-serif;margin:24px;max-width:1400px;color:#222}"
+        + "section{display:inline-block;vertical-align:top;margin:8px 16px 16px 0}h2{font-size:16px}"
+        + "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+        + "th:first-child,td:first-child{text-align:left}.ok{color:#2a7d2a}.bad{color:#b22}</style></head>\n<body>\n"
+        + body + "<script>document.body.dataset.plots = String(Array.from(document.querySelectorAll('svg.plot'))"
+        + ".filter(function (s) { return s.getBoundingClientRect().width > 0; }).length);</script>\n</body></html>\n";
+  }
+
+  private static void evaluation(StringBuilder body, Map<String, Object> metrics,
+      Optional<Map<String, Object>> previous, Optional<String> previousDate) {
+    int k = ((Number) metrics.get("k")).intValue();
+    List<Integer> ks = new ArrayList<>();
+    for (Object o : list(metrics.get("ks"))) {
+      ks.add(((Number) o).intValue());
+    }
+    if (ks.isEmpty()) {
+      ks.add(k);
+    }
+    List<String> models = new ArrayList<>();
+    for (String m : MODELS) {
+      if (metrics.get(m) instanceof Map<?, ?>) {
+        models.add(m);
+      }
+    }
+    table(body, metrics, models, ks, k);
+
+    Map<String, double[]> bars = new LinkedHashMap<>();
+    for (String m : models) {
+      bars.put(MODEL_NAMES.get(m), headline(map(metrics.get(m)), k));
+    }
+    previous.filter(p -> p.get("als") instanceof Map<?, ?>).ifPresent(p -> bars.put("ALS, last published ("
+        + previousDate.orElse("?") + ")", headline(map(p.get("als")), k)));
+    List<String> names = new ArrayList<>();
+    for (String h : HEADLINE) {
+      names.add(h + "@" + k);
+    }
+    section(body, "ALS and baselines at K=" + k + " (holdout)", Svg.bars("metrics", "metrics at K=" + k, names, bars,
+        "%.2f"));
+
+    double[] x = ks.stream().mapToDouble(Integer::doubleValue).toArray();
+    for (String metric : new String[] {"recall", "ndcg"}) {
+      Map<String, double[]> curves = new LinkedHashMap<>();
+      for (String m : models) {
+        Map<String, Object> mm = map(metrics.get(m));
+        curves.put(MODEL_NAMES.get(m), ks.stream().mapToDouble(kk -> number(mm.get(metric + "@" + kk))).toArray());
+      }
+      section(body, (metric.equals("ndcg") ? "NDCG" : "Recall") + "@K", Svg.lines(metric + "-at-k", metric + "@K", x,
+          curves, "K", "%.2f"));
+    }
+
+    Map<String, Object> als = map(map(metrics.get("details")).get("als"));
+    List<Object> tail = list(als.get("long_tail"));
+    if (!tail.isEmpty()) {
+      double[] ranks = new double[tail.size()];
+      double[] rec = new double[tail.size()];
+      double[] hold = new double[tail.size()];
+      for (int i = 0; i < tail.size(); i++) {
+        List<Object> row = list(tail.get(i));
+        ranks[i] = number(row.get(0));
+        rec[i] = number(row.get(1));
+        hold[i] = number(row.get(2));
+      }
+      Map<String, double[]> series = new LinkedHashMap<>();
+      series.put("share of ALS recommendations@" + k, rec);
+      series.put("share of held-out interactions", hold);
+      section(body, "Long tail: items by training popularity rank (bins of equal size)", Svg.lines("long-tail",
+          "long tail", ranks, series, "item popularity rank (upper end of bin)", "%.2f"));
+    }
+    Map<String, Object> hist = map(als.get("score_histogram"));
+    if (!hist.isEmpty()) {
+      List<Object> counts = list(hist.get("counts"));
+      double lo = number(hist.get("min"));
+      double hi = number(hist.get("max"));
+      List<String> labels = new ArrayList<>();
+      double[] values = new double[counts.size()];
+      for (int i = 0; i < counts.size(); i++) {
+        labels.add(i % 4 == 0 ? String.format(Locale.ROOT, "%.2f", lo + (hi - lo) * i / counts.size()) : "");
+        values[i] = number(counts.get(i));
+      }
+      section(body, "Distribution of ALS scores in the top-" + k + " lists", Svg.bars("scores", "scores", labels,
+          Map.of("lists entries", values), "%.0f"));
+    }
+    hbarSection(body, "Catalogue coverage by category (ALS top-" + k + ")", "coverage-by-category",
+        map(als.get("coverage_by_category")), "%.2f", 40);
+    Map<String, Object> segments = new LinkedHashMap<>();
+    map(als.get("by_segment")).entrySet().stream()
+        .sorted((a, b) -> Long.compare(users(b.getValue()), users(a.getValue())))
+        .limit(30)
+        .forEach(e -> segments.put(e.getKey() + " (" + users(e.getValue()) + ")", map(e.getValue()).get("ndcg")));
+    hbarSection(body, "ALS NDCG@" + k + " by user segment (30 largest; users in brackets)", "ndcg-by-segment", segments,
+        "%.3f", 30);
+
+    List<String> buckets = List.of("cold", "light", "heavy");
+    Map<String, double[]> byBucket = new LinkedHashMap<>();
+    for (String m : models) {
+      Map<String, Object> b = map(map(map(metrics.get("details")).get(m)).get("by_activity"));
+      byBucket.put(MODEL_NAMES.get(m), buckets.stream().mapToDouble(n -> number(map(b.get(n)).get("ndcg"))).toArray());
+    }
+    Map<String, Object> alsBuckets = map(als.get("by_activity"));
+    List<String> bucketLabels = buckets.stream().map(n -> n + " (" + users(alsBuckets.get(n)) + " users)").toList();
+    section(body, "NDCG@" + k + " by activity bucket", Svg.bars("ndcg-by-activity", "ndcg by activity", bucketLabels,
+        byBucket, "%.2f"));
+  }
+
+  private static void table(StringBuilder body, Map<String, Object> metrics, List<String> models, List<Integer> ks,
+      int k) {
+    body.append("<section><h2>Holdout metrics</h2><table><tr><th>metric</th>");
+    for (String m : models) {
+      body.append("<th>").append(Svg.esc(MODEL_NAMES.get(m))).append("</th>");
+    }
+    body.append("</tr>\n");
+    List<String> rows = new ArrayList<>();
+    for (int kk : ks) {
+      for (String h : HEADLINE) {
+        rows.add(h + "@" + kk);
+      }
+      rows.add("coverage@" + kk);
+    }
+    rows.addAll(List.of("gini@" + k, "diversity@" + k, "popularity_of_recommended@" + k, "popularity_of_holdout",
+        "users_evaluated", "users_skipped_no_holdout"));
+    for (String r : rows) {
+      body.append("<tr><td>").append(r).append("</td>");
+      for (String m : models) {
+        Object v = map(metrics.get(m)).get(r);
+        body.append("<td>").append(v == null ? "" : String.format(Locale.ROOT,
+            r.startsWith("users") ? "%.0f" : "%.4f", number(v))).append("</td>");
+      }
+      body.append("</tr>\n");
+    }
+    body.append("</table></section>\n");
+  }
+
+  private static void timings(StringBuilder body, Map<String, Object> steps) {
+    List<String> labels = new ArrayList<>();
+    List<Double> values = new ArrayList<>();
+    for (Map.Entry<String, Object> step : steps.entrySet()) {
+      for (Map.Entry<String, Object> phase : map(map(step.getValue()).get("timings_seconds")).entrySet()) {
+        labels.add(step.getKey() + ": " + phase.getKey());
+        values.add(number(phase.getValue()));
+      }
+    }
+    if (!labels.isEmpty()) {
+      section(body, "Step timings (seconds)", Svg.hbars("timings", "step timings", labels,
+          values.stream().mapToDouble(Double::doubleValue).toArray(), "%.1f s"));
+    }
+  }
+
+  private static void hbarSection(StringBuilder body, String title, String id, Map<String, Object> values,
+      String fmt, int limit) {
+    if (values.isEmpty()) {
+      return;
+    }
+    List<String> labels = new ArrayList<>();
+    List<Double> v = new ArrayList<>();
+    values.entrySet().stream().limit(limit).forEach(e -> {
+      labels.add(e.getKey());
+      v.add(number(e.getValue()));
+    });
+    section(body, title, Svg.hbars(id, title, labels, v.stream().mapToDouble(Double::doubleValue).toArray(), fmt));
+  }
+
+  private static void section(StringBuilder body, String title, String svg) {
+    body.append("<section><h2>").append(Svg.esc(title)).append("</h2>").append(svg).append("</section>\n");
+  }
+
+  private static double[] headline(Map<String, Object> m, int k) {
+    double[] out = new double[HEADLINE.length];
+    for (int i = 0; i < HEADLINE.length; i++) {
+      out[i] = number(m.get(HEADLINE[i] + "@" + k));
+    }
+    return out;
+  }
+
+  private static long users(Object group) {
+    return (long) number(map(group).get("users"));
+  }
+
+  private static double number(Object o) {
+    return o instanceof Number n ? n.doubleValue() : 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object o) {
+    return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> list(Object o) {
+    if (o instanceof List<?> l) {
+      return (List<Object>) l;
+    }
+    if (o instanceof long[] a) {
+      List<Object> out = new ArrayList<>();
+      for (long v : a) {
+        out.add(v);
+      }
+      return out;
+    }
+    return List.of();
+  }
+
+  /** The report of a run about to be published: this manifest beside the one LATEST points at. */
+  public static String render(io.recsysnightly.io.RunContext ctx, Map<String, Object> manifest) {
+    Optional<Map<String, Object>> previous = Optional.empty();
+    try {
+      org.apache.hadoop.fs.Path latest = ctx.paths().latestPointer();
+      if (ctx.files().exists(latest)) {
+        org.apache.hadoop.fs.Path m = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(
+            ctx.paths().outputRoot(), ctx.files().readText(latest).trim()), "manifest.json");
+        if (ctx.files().exists(m)) {
+          previous = Optional.of(StepReport.parseJson(ctx.files().readText(m)));
+        }
+      }
+    } catch (RuntimeException e) {
+      // The comparison is a convenience: an unreadable previous manifest must not fail the run.
+      System.out.println("report: cannot read the last published manifest for comparison: " + e.getMessage());
+    }
+    return render(StepReport.parseJson(StepReport.toJson(manifest)), previous);
+  }
+}
