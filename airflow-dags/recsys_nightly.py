@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.providers.standard.sensors.python import PythonSensor
@@ -116,7 +116,9 @@ with DAG(
     dag_id=DAG_ID,
     description="recsys-nightly: build-matrix, train, cold-start, candidates, publish",
     schedule="0 2 * * *",
-    start_date=datetime(2024, 1, 1),
+    # Early enough for back-fills of old dates (the bundled sample is from 2018): a task gets no task
+    # instance for a logical date before its start_date. catchup=False keeps it from scheduling those.
+    start_date=datetime(2018, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=12),
