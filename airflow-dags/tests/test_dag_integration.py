@@ -81,7 +81,9 @@ def test_dags_test_runs_every_step_and_moves_latest(airflow_env, dags_test):
     assert manifest["gate"]["passed"] is True
     assert manifest["output_counts"]["recommendations"] == 605
     # Each step was its own spark-submit application, named after the step and the run date.
-    log = dags_test.stdout + dags_test.stderr
+    # (The hook logs the spark-submit command line; task logs are files under AIRFLOW_HOME/logs.)
+    log = dags_test.stdout + dags_test.stderr + "".join(
+        p.read_text(errors="replace") for p in (airflow_env["home"] / "logs").rglob("*") if p.is_file())
     for step in ["build-matrix", "train", "cold-start", "candidates", "publish"]:
         assert f"recsys-nightly {step} {RUN_DATE}" in log, step
 

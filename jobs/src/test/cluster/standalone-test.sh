@@ -11,9 +11,10 @@
 # stopped by pid on exit; every step has a time limit; everything listens on 127.0.0.1 only.
 #
 # Input: a third of data-samples/ (the users whose id hashes to 0 mod 3, all items), written to a
-# temporary folder, to keep three full pipeline runs within a few minutes on two cores. The run date
-# and configuration are those of conf/recsys.properties, Spark settings those of conf/spark-local.conf
-# for every run (only --master differs), so the comparison isolates the deployment.
+# temporary folder, and a lighter model (rank 16, 5 sweeps, no evaluation fit: RECSYS_SETTINGS), to keep
+# three full pipeline runs within a few minutes on two cores. Every run gets the same input, the same
+# recsys configuration (conf/recsys.properties plus those settings) and the same Spark settings
+# (conf/spark-local.conf); only --master differs, so the comparison isolates the deployment.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
@@ -22,8 +23,9 @@ cd "$root"
 PYTHON="${PYTHON:-python3}"
 JAR="${JAR:-$root/jobs/target/recsys-nightly-jobs-0.1.0-SNAPSHOT.jar}"
 DATE="${DATE:-2018-09-25}"
-RUN_TIMEOUT="${RUN_TIMEOUT:-900}"       # seconds allowed to one spark-submit
+RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"      # seconds allowed to one spark-submit (a loaded 2-core machine is slow)
 KILL_DURING="${KILL_DURING:-train}"     # the step during which a worker is killed
+read -r -a settings <<<"${RECSYS_SETTINGS:---set recsys.als.rank=16 --set recsys.als.max-iter=5 --set recsys.eval.enabled=false}"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=127.0.0.1 SPARK_SCALA_VERSION=2.13
 [[ -f "$JAR" ]] || { echo "no jar at $JAR: build it first (mvn -B -DskipTests package)" >&2; exit 2; }
 
@@ -31,15 +33,17 @@ tmp="$(mktemp -d /tmp/recsys-cluster-XXXXXX)"
 export SPARK_WORKER_DIR="$tmp/worker-dirs" SPARK_LOG_DIR="$tmp/logs"
 mkdir -p "$SPARK_WORKER_DIR" "$SPARK_LOG_DIR"
 pids=()
+kill_tree() {  # kill_tree PID SIGNAL: the process and all its descendants, children first, by pid
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null || true); do kill_tree "$child" "$2"; done
+  kill "-$2" "$1" 2>/dev/null || true
+}
 cleanup() {
   local rc=$?
-  for pid in "${pids[@]}"; do
-    # The workers' executors are their children: stop those too, by pid.
-    for child in $(pgrep -P "$pid" 2>/dev/null || true); do kill -9 "$child" 2>/dev/null || true; done
-    kill "$pid" 2>/dev/null || true
-  done
-  sleep 1
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  # Workers' executors and the background spark-submit's driver are descendants of pids we started.
+  for pid in "${pids[@]}"; do kill_tree "$pid" TERM; done
+  sleep 2
+  for pid in "${pids[@]}"; do kill_tree "$pid" KILL; done
   if [[ $rc -ne 0 ]]; then
     echo "cluster test FAILED (exit $rc); logs kept in $tmp/logs" >&2
     for f in "$tmp"/logs/*; do echo "---- tail of $f" >&2; tail -n 25 "$f" >&2; done
@@ -87,7 +91,7 @@ submit() {  # submit MASTER OUTPUT LOGNAME [extra spark-submit args...]: runs ni
     --class io.recsysnightly.jobs.Main --master "$master" --properties-file conf/spark-local.conf \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
     --driver-memory 2g "$@" \
-    "$JAR" nightly --conf conf/recsys.properties --date "$DATE" --input "$input" --output "$out" \
+    "$JAR" nightly --conf conf/recsys.properties "${settings[@]}" --date "$DATE" --input "$input" --output "$out" \
     > "$tmp/logs/$log.out" 2> "$tmp/logs/$log.err" || rc=$?
   return $rc
 }
@@ -98,6 +102,24 @@ start=$SECONDS
 submit 'local[2]' "$tmp/out-local" local
 say "reference run done in $((SECONDS - start)) s"
 "$PYTHON" jobs/src/test/cluster/check_publication.py check "$tmp/out-local" "$DATE" "$input"
+# The comparison must be able to fail: one embedding component moved by 1e-4 has to be noticed.
+cp -r "$tmp/out-local" "$tmp/out-tampered"
+"$PYTHON" - "$tmp/out-tampered/dt=$DATE/item_embeddings" <<'PY'
+import glob, os, sys, duckdb
+d = sys.argv[1]
+files = glob.glob(f"{d}/*.parquet")
+duckdb.sql(f"COPY (SELECT * REPLACE (CASE WHEN item_id = (SELECT min(item_id) FROM read_parquet({files})) "
+           f"THEN list_transform(embedding, lambda x: (x + 1e-4)::FLOAT) ELSE embedding END AS embedding) "
+           f"FROM read_parquet({files})) TO '{d}/tampered.parquet' (FORMAT parquet)")
+for f in files:
+    os.remove(f)
+PY
+if "$PYTHON" jobs/src/test/cluster/check_publication.py compare "$tmp/out-local" "$tmp/out-tampered" "$DATE" \
+    > "$tmp/logs/tampered.txt"; then
+  echo "the comparison did not notice an embedding moved by 1e-4" >&2; cat "$tmp/logs/tampered.txt" >&2; exit 1
+fi
+say "self-check: the comparison notices an embedding component moved by 1e-4: $(grep FAIL "$tmp/logs/tampered.txt")"
+rm -rf "$tmp/out-tampered"
 
 # ---- the cluster ------------------------------------------------------------------------------------------
 master_port=$(free_port)
