@@ -25,6 +25,7 @@ JAR="${JAR:-$root/jobs/target/recsys-nightly-jobs-0.1.0-SNAPSHOT.jar}"
 DATE="${DATE:-2018-09-25}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"      # seconds allowed to one spark-submit (a loaded 2-core machine is slow)
 KILL_DURING="${KILL_DURING:-train}"     # the step during which a worker is killed
+START_TIMEOUT="${START_TIMEOUT:-300}"   # seconds allowed to the master and workers to come up
 read -r -a settings <<<"${RECSYS_SETTINGS:---set recsys.als.rank=16 --set recsys.als.max-iter=5 --set recsys.eval.enabled=false}"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=127.0.0.1 SPARK_SCALA_VERSION=2.13
 [[ -f "$JAR" ]] || { echo "no jar at $JAR: build it first (mvn -B -DskipTests package)" >&2; exit 2; }
@@ -115,7 +116,7 @@ for f in files:
     os.remove(f)
 PY
 if "$PYTHON" jobs/src/test/cluster/check_publication.py compare "$tmp/out-local" "$tmp/out-tampered" "$DATE" \
-    > "$tmp/logs/tampered.txt"; then
+    > "$tmp/logs/tampered.txt" 2>&1; then
   echo "the comparison did not notice an embedding moved by 1e-4" >&2; cat "$tmp/logs/tampered.txt" >&2; exit 1
 fi
 say "self-check: the comparison notices an embedding component moved by 1e-4: $(grep FAIL "$tmp/logs/tampered.txt")"
@@ -128,7 +129,7 @@ master_url="spark://127.0.0.1:$master_port"
   --webui-port "$(free_port)" > "$tmp/logs/master.log" 2>&1 &
 pids+=($!)
 say "master pid ${pids[0]} at $master_url"
-wait_for 60 "$tmp/logs/master.log" "I have been elected leader"
+wait_for "$START_TIMEOUT" "$tmp/logs/master.log" "I have been elected leader"
 start_worker() {  # start_worker N: one worker, 1 core, 2g
   "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker "$master_url" --host 127.0.0.1 \
     --cores 1 --memory 2g --webui-port "$(free_port)" --work-dir "$SPARK_WORKER_DIR/w$1" \
@@ -140,7 +141,7 @@ start_worker() {  # start_worker N: one worker, 1 core, 2g
 declare -A worker_pid
 start_worker 1
 start_worker 2
-wait_for 60 "$tmp/logs/master.log" "Registering worker" 2
+wait_for "$START_TIMEOUT" "$tmp/logs/master.log" "Registering worker" 2
 cluster_args=(--deploy-mode client --total-executor-cores 2 --executor-cores 1 --executor-memory 1g)
 
 say "cluster run: nightly with two executors on $master_url"
