@@ -15,8 +15,9 @@ else from the default in DEFAULTS below. An empty master means the master of the
 ``<output>/_work`` unless ``recsys.work.root`` is set in the conf file: every step reads what the
 previous one wrote there, so on a cluster ``output`` must be shared storage (HDFS, S3, NFS).
 
-Failures. Exit code 1 (anything else: a lost executor, an out-of-memory) is retried twice with
-exponential back-off from 10 minutes. Exit codes 2 (bad usage or configuration), 3 (input failed
+Failures. Exit code 1 (anything else: a lost executor, an out-of-memory) and exit code 5 (another run
+holds the output root's lock, e.g. a manual run from the command line; it changed nothing) are retried
+twice with exponential back-off from 10 minutes. Exit codes 2 (bad usage or configuration), 3 (input failed
 validation) and 4 (the quality gate refused publication; LATEST was not moved) are deterministic: the
 task fails at once, without retries, with one log line saying which and what to do.
 """

@@ -63,6 +63,7 @@ def test_deterministic_exit_codes_fail_fast_and_others_retry(dag):
     assert set(recsys_nightly.NO_RETRY_EXIT_CODES) == {2, 3, 4}
     assert "quality gate refused" in recsys_nightly.NO_RETRY_EXIT_CODES[4]
     assert 1 not in recsys_nightly.NO_RETRY_EXIT_CODES
+    assert 5 not in recsys_nightly.NO_RETRY_EXIT_CODES, "another run's lock is released in time: retry"
 
 
 def test_templates_take_the_day_before_ds_and_settings_from_params(dag):
