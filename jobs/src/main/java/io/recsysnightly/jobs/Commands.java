@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The registry of commands: one per step, then {@code nightly}, in the order they are listed. */
+/** The registry of commands: one per step, then {@code nightly}, then the tools, in the order they are listed. */
 final class Commands {
   static final List<Command> ALL = build();
 
@@ -34,6 +34,8 @@ final class Commands {
     }
     all.add(new Command("nightly", "Run the five steps in order in one Spark session, publish last.",
         List.of(CommandOption.FORCE), true, ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force"))));
+    all.add(new Command(GenerateCommand.NAME, GenerateCommand.DESCRIPTION, GenerateCommand.OPTIONS, false,
+        GenerateCommand::run));
     return List.copyOf(all);
   }
 }
