@@ -20,6 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * Runs the top-N kernel ({@link BlockScorer}, {@link TopNKernel}) over a Dataset of query vectors.
@@ -56,16 +57,28 @@ public final class BlockedTopN {
   private final int blockSize;
   private final long broadcastBudget;
   private final TopNKernel.Backend backend;
+  private final LongAccumulator kernelNanos;
 
   public BlockedTopN(int n, int blockSize) {
     this(n, blockSize, DEFAULT_BROADCAST_BUDGET, TopNKernel.Backend.AUTO);
   }
 
   public BlockedTopN(int n, int blockSize, long broadcastBudget, TopNKernel.Backend backend) {
+    this(n, blockSize, broadcastBudget, backend, null);
+  }
+
+  private BlockedTopN(int n, int blockSize, long broadcastBudget, TopNKernel.Backend backend,
+      LongAccumulator kernelNanos) {
     this.n = n;
     this.blockSize = blockSize;
     this.broadcastBudget = broadcastBudget;
     this.backend = backend;
+    this.kernelNanos = kernelNanos;
+  }
+
+  /** The same job, adding the nanoseconds tasks spend inside the kernel to {@code nanos} (benchmark). */
+  public BlockedTopN timingKernelInto(LongAccumulator nanos) {
+    return new BlockedTopN(n, blockSize, broadcastBudget, backend, nanos);
   }
 
   /**
@@ -85,7 +98,7 @@ public final class BlockedTopN {
     Dataset<Row> q = queries.select(col("query_idx"), col("vector"), col("seen"));
     if (side.approximate() || side.bytes() <= broadcastBudget) {
       Broadcast<ItemSide> b = broadcast(queries, side);
-      return q.mapPartitions(new ScorePartition(b, n, blockSize, backend, false), Encoders.row(OUTPUT));
+      return q.mapPartitions(new ScorePartition(b, n, blockSize, backend, false, kernelNanos), Encoders.row(OUTPUT));
     }
     return runInItemBlocks(q, side);
   }
@@ -97,8 +110,8 @@ public final class BlockedTopN {
     Dataset<Row> partials = null;
     for (int from = 0; from < side.size(); from += rowsPerBlock) {
       ItemSide block = side.slice(from, Math.min(side.size(), from + rowsPerBlock));
-      Dataset<Row> partial = q.mapPartitions(new ScorePartition(broadcast(q, block), n, blockSize, backend, true),
-          Encoders.row(PARTIAL));
+      Dataset<Row> partial = q.mapPartitions(new ScorePartition(broadcast(q, block), n, blockSize, backend, true,
+          kernelNanos), Encoders.row(PARTIAL));
       partials = partials == null ? partial : partials.union(partial);
     }
     return partials.groupBy("query_idx").agg(collect_list(struct(col("ids"), col("scores"))).as("parts"))
@@ -117,13 +130,16 @@ public final class BlockedTopN {
     private final int blockSize;
     private final TopNKernel.Backend backend;
     private final boolean partial;
+    private final LongAccumulator kernelNanos;
 
-    ScorePartition(Broadcast<ItemSide> items, int n, int blockSize, TopNKernel.Backend backend, boolean partial) {
+    ScorePartition(Broadcast<ItemSide> items, int n, int blockSize, TopNKernel.Backend backend, boolean partial,
+        LongAccumulator kernelNanos) {
       this.items = items;
       this.n = n;
       this.blockSize = blockSize;
       this.backend = backend;
       this.partial = partial;
+      this.kernelNanos = kernelNanos;
     }
 
     @Override
@@ -147,7 +163,11 @@ public final class BlockedTopN {
           next = 0;
           if (rows.hasNext()) {
             int count = readBlock(rows, rank, block, queries, queryIds, seen);
+            long t0 = System.nanoTime();
             TopNBlock result = scorer.score(queries, count, seen);
+            if (kernelNanos != null) {
+              kernelNanos.add(System.nanoTime() - t0);
+            }
             for (int q = 0; q < count; q++) {
               pending.add(partial ? partialRow(queryIds[q], result, q) : outputRow(queryIds[q], result, q));
             }

@@ -9,10 +9,11 @@ import java.util.Arrays;
  * <p>Each entry is one {@code long}: the score's bits made order-preserving in the high half, the
  * id reversed in the low half, so "better" (higher score, then smaller id) is simply "greater".
  *
- * <p>While scoring, each query has a buffer of {@code 4N} entries and a threshold key. A candidate
- * that reaches the threshold is appended (a store, no heap walk). When the buffer is full it is
- * pruned in two branch-free passes: a pivot is picked from a sample of the buffer so that between N
- * and about 1.5N entries are at least as good, those are kept and the pivot becomes the threshold.
+ * <p>While scoring, each query has a buffer of {@code 2N + 32} entries and a threshold key. A
+ * candidate that reaches the threshold is appended (a store, no heap walk). When the buffer is full
+ * it is pruned in two branch-free passes: a pivot is picked from a sample of the buffer so that a
+ * little over N entries are at least as good (never fewer than N: a pivot that fails is lowered and
+ * counted again), those are kept and the pivot becomes the threshold.
  * No entry below the pivot can be in the final top N (at least N entries beat it), so the result is
  * exact; the buffer only trades a heap's per-candidate sift (a chain of dependent loads and a
  * mispredicted branch) for a cheap append and an occasional linear pass. At the end the survivors
@@ -40,7 +41,7 @@ public final class TopNBlock {
       throw new IllegalArgumentException("n must be at least 1, was " + n);
     }
     this.n = n;
-    this.capacity = Math.multiplyExact(n, 4) + SAMPLE;
+    this.capacity = Math.multiplyExact(n, 2) + SAMPLE;
     this.buffer = new long[Math.multiplyExact(queries, capacity)];
     this.sizes = new int[queries];
     this.thresholds = new float[queries];
@@ -108,7 +109,7 @@ public final class TopNBlock {
     }
     int size = sizes[q];
     if (size == capacity) {
-      size = prune(q, size);
+      size = prune(q, size, n + n / 8);
       sizes[q] = size;
       if (k < thresholdKeys[q]) {
         return;
@@ -119,20 +120,20 @@ public final class TopNBlock {
   }
 
   /**
-   * Keeps the entries at least as good as a pivot that between {@code n} and about {@code 1.5 n} of
-   * them reach, and makes it the threshold; returns the new size.
+   * Keeps the entries at least as good as a pivot that about {@code target} of them reach (at least
+   * {@code n}), and makes it the threshold; returns the new size.
    */
-  private int prune(int q, int size) {
+  private int prune(int q, int size, int target) {
     int base = q * capacity;
     final long[] b = buffer;
     // A sorted sample of the buffer, spread over it; the pivot is the sample element expected to have
-    // about 1.25 n entries at or above it. If fewer than n reach it, step down the sample.
+    // about `target` entries at or above it. If fewer than n reach it, step down the sample.
     int step = size / SAMPLE;
     for (int i = 0; i < SAMPLE; i++) {
       sample[i] = b[base + i * step];
     }
     Arrays.sort(sample);
-    int pos = SAMPLE - 1 - (int) ((long) SAMPLE * (n + n / 4) / size);
+    int pos = SAMPLE - 1 - (int) ((long) SAMPLE * target / size);
     while (true) {
       if (pos < 0) {
         return size; // cannot happen with capacity > n + sample, kept for safety
@@ -153,7 +154,7 @@ public final class TopNBlock {
         thresholds[q] = scoreOf(pivot);
         return w - base;
       }
-      pos -= 1 + (SAMPLE / 8);
+      pos -= 1 + SAMPLE / 8;
     }
   }
 
@@ -166,8 +167,8 @@ public final class TopNBlock {
     for (int q = 0; q < sizes.length; q++) {
       int base = q * capacity;
       int size = sizes[q];
-      if (size > 2 * n) {
-        size = prune(q, size);
+      if (size > n + n / 4 + SAMPLE) {
+        size = prune(q, size, n + n / 16);
       }
       Arrays.sort(buffer, base, base + size);
       for (int i = base, j = base + size - 1; i < j; i++, j--) { // best first

@@ -36,6 +36,7 @@ final class Commands {
         List.of(CommandOption.FORCE), true, ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force"))));
     all.add(new Command(GenerateCommand.NAME, GenerateCommand.DESCRIPTION, GenerateCommand.OPTIONS, false,
         GenerateCommand::run));
+    all.add(new Command(BenchCommand.NAME, BenchCommand.DESCRIPTION, BenchCommand.OPTIONS, false, BenchCommand::run));
     return List.copyOf(all);
   }
 }

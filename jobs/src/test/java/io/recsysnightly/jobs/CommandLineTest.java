@@ -72,7 +72,7 @@ class CommandLineTest {
     for (Command c : Commands.ALL) {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
-    assertEquals(7, Commands.ALL.size());
+    assertEquals(8, Commands.ALL.size());
   }
 
   @Test
@@ -90,7 +90,7 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "nightly", "generate"})
+  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "nightly", "generate", "bench"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));
     String usage = out();
