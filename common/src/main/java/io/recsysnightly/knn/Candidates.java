@@ -55,18 +55,30 @@ public final class Candidates {
     report.phaseDone("user candidates");
 
     progress.phase("top-" + config.get(ConfigKeys.SIMILAR_M) + " similar items (cosine)");
-    Dataset<Row> unit = itemVectors.select(col("item_idx"), normalised("vector").as("vector"));
-    Dataset<Row> itemQueries = unit.select(col("item_idx").as("query_idx"), col("vector"),
-        array(col("item_idx")).as("seen"));
-    BlockedTopN similar = new BlockedTopN(config.get(ConfigKeys.SIMILAR_M), config.get(ConfigKeys.BLOCK_SIZE));
-    ctx.writeAtomically(similar.run(itemQueries, unit, excluded).withColumnRenamed("query_idx", "item_idx")
-        .withColumnRenamed("recs", "similar"), ctx.paths().similarItems());
+    ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
+        config.get(ConfigKeys.BLOCK_SIZE)), ctx.paths().similarItems());
     report.count("items with similar lists", ctx.read(ctx.paths().similarItems()).count());
     report.phaseDone("similar items");
 
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());
     return ctx.finish(report);
+  }
+
+  /**
+   * The top-{@code m} most similar items of every item by cosine, through the same kernel: unit
+   * vectors scored against unit vectors, each item's own id as its "seen" list so it never lists
+   * itself, excluded items never listed.
+   *
+   * @param itemVectors {@code item_idx int, vector array<float>}
+   * @return {@code item_idx int, similar array<struct<item_idx, score, rank>>}
+   */
+  public static Dataset<Row> similarItems(Dataset<Row> itemVectors, Set<Integer> excluded, int m, int blockSize) {
+    Dataset<Row> unit = itemVectors.select(col("item_idx"), normalised("vector").as("vector"));
+    Dataset<Row> itemQueries = unit.select(col("item_idx").as("query_idx"), col("vector"),
+        array(col("item_idx")).as("seen"));
+    return new BlockedTopN(m, blockSize).run(itemQueries, unit, excluded).withColumnRenamed("query_idx", "item_idx")
+        .withColumnRenamed("recs", "similar");
   }
 
   /** Blocklisted and unavailable items, as a set small enough to broadcast with the item matrix. */

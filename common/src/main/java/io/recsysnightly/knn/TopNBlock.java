@@ -1,96 +1,194 @@
 package io.recsysnightly.knn;
 
+import java.util.Arrays;
+
 /**
- * The top-N lists of a block of queries, kept as primitive arrays: one bounded min-heap of
- * (score, id) per query while scoring, sorted by decreasing score (ties: smaller id first) at the end.
+ * The top-N lists of a block of queries, kept as primitive arrays, sorted by decreasing score
+ * (ties: smaller id first) once scoring is finished.
+ *
+ * <p>Each entry is one {@code long}: the score's bits made order-preserving in the high half, the
+ * id reversed in the low half, so "better" (higher score, then smaller id) is simply "greater".
+ *
+ * <p>While scoring, each query has a buffer of {@code 2N + 32} entries and a threshold key. A
+ * candidate that reaches the threshold is appended (a store, no heap walk). When the buffer is full
+ * it is pruned in two branch-free passes: a pivot is picked from a sample of the buffer so that a
+ * little over N entries are at least as good (never fewer than N: a pivot that fails is lowered and
+ * counted again), those are kept and the pivot becomes the threshold.
+ * No entry below the pivot can be in the final top N (at least N entries beat it), so the result is
+ * exact; the buffer only trades a heap's per-candidate sift (a chain of dependent loads and a
+ * mispredicted branch) for a cheap append and an occasional linear pass. At the end the survivors
+ * are sorted and cut to N.
+ *
+ * <p>{@link #threshold(int)} is the score a candidate must reach to be worth offering (minus infinity
+ * at first). Kernels compare whole vectors of scores against it and only call {@link #offer} for the
+ * few that reach it, so most scores cost one compare. Offers may come in any item order: ties are
+ * settled by id, so the result does not depend on the order.
  */
 public final class TopNBlock {
   private final int n;
-  private final int[] ids;
-  private final float[] scores;
+  private final int capacity;
+  private final long[] buffer;
   private final int[] sizes;
+  private final float[] thresholds;
+  private final long[] thresholdKeys;
+  private final long[] sample = new long[SAMPLE];
+  private boolean finished;
 
-  TopNBlock(int queries, int n) {
+  private static final int SAMPLE = 32;
+
+  public TopNBlock(int queries, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be at least 1, was " + n);
+    }
     this.n = n;
-    this.ids = new int[queries * n];
-    this.scores = new float[queries * n];
+    this.capacity = Math.multiplyExact(n, 2) + SAMPLE;
+    this.buffer = new long[Math.multiplyExact(queries, capacity)];
     this.sizes = new int[queries];
+    this.thresholds = new float[queries];
+    this.thresholdKeys = new long[queries];
+    Arrays.fill(thresholds, Float.NEGATIVE_INFINITY);
+    Arrays.fill(thresholdKeys, Long.MIN_VALUE);
   }
 
+  public int queries() {
+    return sizes.length;
+  }
+
+  public int n() {
+    return n;
+  }
+
+  /** Length of the list of {@code query} (after {@link TopNKernel#finish}). */
   public int size(int query) {
     return sizes[query];
   }
 
+  /** Item id at a position of a sorted list (after scoring is finished). */
   public int id(int query, int position) {
-    return ids[query * n + position];
+    return idOf(buffer[query * capacity + position]);
   }
 
+  /** Score at a position of a sorted list (after scoring is finished). */
   public float score(int query, int position) {
-    return scores[query * n + position];
+    return scoreOf(buffer[query * capacity + position]);
   }
 
-  /** Offers a candidate; when the heap is full only a strictly better score gets in (one compare). */
+  /** The lowest score that can still enter the list of {@code query}. */
+  float threshold(int query) {
+    return thresholds[query];
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  /** Orders like (score, then smaller id): a greater key is a better entry. */
+  static long key(float score, int id) {
+    int bits = Float.floatToRawIntBits(score + 0.0f); // + 0.0f turns -0.0 into +0.0: they tie
+    int sortable = bits ^ ((bits >> 31) & 0x7fffffff);
+    return ((long) sortable << 32) | (~(id ^ Integer.MIN_VALUE) & 0xffffffffL);
+  }
+
+  static float scoreOf(long key) {
+    int sortable = (int) (key >> 32);
+    return Float.intBitsToFloat(sortable ^ ((sortable >> 31) & 0x7fffffff));
+  }
+
+  static int idOf(long key) {
+    return ~((int) key) ^ Integer.MIN_VALUE;
+  }
+
+  // ---------------------------------------------------------------- scoring
+
+  /** Offers a candidate; it is kept if it is at least as good as the threshold. NaN scores never enter. */
   void offer(int q, int id, float score) {
-    int base = q * n;
+    if (score != score) {
+      return;
+    }
+    long k = key(score, id);
+    if (k < thresholdKeys[q]) {
+      return;
+    }
     int size = sizes[q];
-    if (size < n) {
-      int i = size;
-      sizes[q] = size + 1;
-      while (i > 0) {
-        int parent = (i - 1) >>> 1;
-        if (!worse(score, id, scores[base + parent], ids[base + parent])) {
-          break;
-        }
-        scores[base + i] = scores[base + parent];
-        ids[base + i] = ids[base + parent];
-        i = parent;
+    if (size == capacity) {
+      size = prune(q, size, n + n / 8);
+      sizes[q] = size;
+      if (k < thresholdKeys[q]) {
+        return;
       }
-      scores[base + i] = score;
-      ids[base + i] = id;
-    } else if (score > scores[base]) {
-      siftDown(base, size, score, id);
     }
+    buffer[q * capacity + size] = k;
+    sizes[q] = size + 1;
   }
 
-  /** Places (score, id) at the root position and sifts it down a heap of {@code size}. */
-  private void siftDown(int base, int size, float score, int id) {
-    int i = 0;
+  /**
+   * Keeps the entries at least as good as a pivot that about {@code target} of them reach (at least
+   * {@code n}), and makes it the threshold; returns the new size.
+   */
+  private int prune(int q, int size, int target) {
+    int base = q * capacity;
+    final long[] b = buffer;
+    // A sorted sample of the buffer, spread over it; the pivot is the sample element expected to have
+    // about `target` entries at or above it. If fewer than n reach it, step down the sample.
+    int step = size / SAMPLE;
+    for (int i = 0; i < SAMPLE; i++) {
+      sample[i] = b[base + i * step];
+    }
+    Arrays.sort(sample);
+    int pos = SAMPLE - 1 - (int) ((long) SAMPLE * target / size);
     while (true) {
-      int child = 2 * i + 1;
-      if (child >= size) {
-        break;
+      if (pos < 0) {
+        return size; // cannot happen with capacity > n + sample, kept for safety
       }
-      if (child + 1 < size && worse(scores[base + child + 1], ids[base + child + 1], scores[base + child],
-          ids[base + child])) {
-        child++;
+      long pivot = sample[pos];
+      int count = 0;
+      for (int i = 0; i < size; i++) {
+        count += b[base + i] >= pivot ? 1 : 0;
       }
-      if (!worse(scores[base + child], ids[base + child], score, id)) {
-        break;
+      if (count >= n) {
+        int w = base;
+        for (int i = base; i < base + size; i++) {
+          long v = b[i];
+          b[w] = v;
+          w += v >= pivot ? 1 : 0;
+        }
+        thresholdKeys[q] = pivot;
+        thresholds[q] = scoreOf(pivot);
+        return w - base;
       }
-      scores[base + i] = scores[base + child];
-      ids[base + i] = ids[base + child];
-      i = child;
+      pos -= 1 + SAMPLE / 8;
     }
-    scores[base + i] = score;
-    ids[base + i] = id;
   }
 
-  /** Heap order: a lower score is worse; at equal scores a larger id is worse. */
-  private static boolean worse(float s1, int id1, float s2, int id2) {
-    return s1 < s2 || (s1 == s2 && id1 > id2);
-  }
-
-  /** Turns every heap into a list sorted best first (heap sort in place). */
+  /** Cuts every list to its best n, sorted best first; idempotent. */
   void sortAll() {
-    for (int q = 0; q < sizes.length; q++) {
-      int base = q * n;
-      for (int end = sizes[q] - 1; end > 0; end--) {
-        float s = scores[base + end];
-        int id = ids[base + end];
-        scores[base + end] = scores[base];
-        ids[base + end] = ids[base];
-        siftDown(base, end, s, id);
-      }
+    if (finished) {
+      return;
     }
+    finished = true;
+    for (int q = 0; q < sizes.length; q++) {
+      int base = q * capacity;
+      int size = sizes[q];
+      if (size > n + n / 4 + SAMPLE) {
+        size = prune(q, size, n + n / 16);
+      }
+      Arrays.sort(buffer, base, base + size);
+      for (int i = base, j = base + size - 1; i < j; i++, j--) { // best first
+        long t = buffer[i];
+        buffer[i] = buffer[j];
+        buffer[j] = t;
+      }
+      int keep = Math.min(n, size);
+      sizes[q] = keep;
+    }
+  }
+
+  /** Copies the sorted list of {@code query} into {@code idsOut}/{@code scoresOut}; returns its length. */
+  public int copy(int query, int[] idsOut, float[] scoresOut) {
+    int size = sizes[query];
+    int base = query * capacity;
+    for (int p = 0; p < size; p++) {
+      idsOut[p] = idOf(buffer[base + p]);
+      scoresOut[p] = scoreOf(buffer[base + p]);
+    }
+    return size;
   }
 }

@@ -1,34 +1,101 @@
 package io.recsysnightly.knn;
 
-import dev.ludovic.netlib.blas.BLAS;
+import java.util.Locale;
 
 /**
- * Exact top-N by dot product for blocks of query vectors against one item matrix: a level-3 sgemm
- * scores a block of queries against a chunk of items, then a bounded min-heap per query keeps the
- * best N, so most scores cost a single compare against the heap's minimum. Items a query has seen
- * (a sorted int array per query) and excluded items (blocked, unavailable) never enter a heap.
- * Memory is the score buffer, {@code blockSize * itemChunk} floats, whatever the number of users.
+ * Exact top-N by dot product for blocks of query vectors against one item matrix: the one kernel
+ * interface behind candidates, similar items, evaluation, the approximate mode and the benchmark.
+ * A block of queries is scored against the items with a level-3 product and a bounded min-heap per
+ * query keeps the best N, so most scores cost a single compare against the heap's minimum. Items a
+ * query has seen (a sorted int array per query) and excluded items (blocked, unavailable) never
+ * enter a heap; they are only looked at for the rare scores that reach the threshold.
  *
- * <p>Ties in score go to the smaller item index, so results are deterministic.
+ * <p>Two backends compute the same lists ({@link Backend}): a Vector API kernel with the selection
+ * fused into the product (the default, several times faster than netlib's sgemm on this shape), and
+ * netlib's sgemm into a score buffer of {@code blockSize x itemChunk} floats followed by a scan.
+ * Memory is the packed item matrix plus, per block, the queries and their heaps (and for sgemm the
+ * buffer), whatever the number of users.
+ *
+ * <p>Ties in score go to the smaller item id, so results are deterministic. Not thread-safe: one
+ * kernel per thread (they may share a {@link PackedItems}).
  */
 public final class TopNKernel {
-  private final float[] items;
-  private final int[] itemIds;
-  private final boolean[] excluded;
-  private final int numItems;
-  private final int rank;
-  private final int itemChunk;
-  private final BLAS blas = BLAS.getInstance();
+  /** Which implementation scores. */
+  public enum Backend {
+    /** VECTOR when the jdk.incubator.vector module is loaded, else SGEMM. */
+    AUTO,
+    /** {@link VectorKernel}: jdk.incubator.vector, selection fused into the product. */
+    VECTOR,
+    /** {@link SgemmKernel}: netlib sgemm into a buffer, then a threshold scan. */
+    SGEMM;
+
+    public static Backend parse(String name) {
+      return valueOf(name.trim().toUpperCase(Locale.ROOT));
+    }
+
+    /** AUTO made concrete for this JVM. */
+    public Backend resolve() {
+      if (this != AUTO) {
+        if (this == VECTOR && !vectorApiPresent()) {
+          throw new IllegalStateException("The vector kernel needs the JVM option --add-modules=jdk.incubator.vector");
+        }
+        return this;
+      }
+      return vectorApiPresent() ? VECTOR : SGEMM;
+    }
+
+    /** Lanes of the packing this backend reads (1: row-major). */
+    public int lanes() {
+      return resolve() == VECTOR ? VectorKernel.LANES : 1;
+    }
+
+    private static boolean vectorApiPresent() {
+      return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+  }
+
+  private final PackedItems items;
+  private final Backend backend;
+  private final int chunkRows;
+  private float[] buffer;
+  private final float[] tmp;
 
   /**
    * @param items item vectors, row-major {@code numItems x rank}, rows in increasing item id order
    * @param itemIds the item id of each row, strictly increasing
    * @param excluded rows never returned (may be null)
-   * @param scoreBufferFloats most floats one score buffer may hold (the memory budget of a block)
+   * @param scoreBufferFloats most floats one score buffer may hold (the sgemm backend's memory budget)
    * @param blockSize the largest number of queries that will be scored together
    */
   public TopNKernel(float[] items, int[] itemIds, boolean[] excluded, int rank, long scoreBufferFloats,
       int blockSize) {
+    this(items, itemIds, excluded, rank, scoreBufferFloats, blockSize, Backend.AUTO);
+  }
+
+  public TopNKernel(float[] items, int[] itemIds, boolean[] excluded, int rank, long scoreBufferFloats,
+      int blockSize, Backend backend) {
+    this(pack(items, itemIds, excluded, rank, backend), scoreBufferFloats, blockSize);
+  }
+
+  /** A kernel over an already packed matrix; the backend follows the packing (lanes 1: sgemm). */
+  public TopNKernel(PackedItems items, long scoreBufferFloats, int blockSize) {
+    this.items = items;
+    if (items.lanes == 1) {
+      this.backend = Backend.SGEMM;
+    } else {
+      this.backend = Backend.VECTOR.resolve();
+      if (items.lanes != VectorKernel.LANES) {
+        throw new IllegalArgumentException("items were packed for " + items.lanes + " lanes, this JVM has "
+            + VectorKernel.LANES);
+      }
+    }
+    long chunk = Math.max(1, Math.min(Math.max(1, items.rows), scoreBufferFloats / Math.max(1, blockSize)));
+    this.chunkRows = (int) chunk;
+    this.tmp = new float[64];
+  }
+
+  /** Packs a row-major item matrix (rows in increasing id order) for {@code backend}. */
+  public static PackedItems pack(float[] items, int[] itemIds, boolean[] excluded, int rank, Backend backend) {
     if (items.length != (long) itemIds.length * rank) {
       throw new IllegalArgumentException("items has " + items.length + " floats, expected " + itemIds.length
           + " x " + rank);
@@ -38,16 +105,19 @@ public final class TopNKernel {
         throw new IllegalArgumentException("itemIds must be strictly increasing");
       }
     }
-    this.items = items;
-    this.itemIds = itemIds;
-    this.excluded = excluded;
-    this.numItems = itemIds.length;
-    this.rank = rank;
-    this.itemChunk = (int) Math.max(1, Math.min(numItems, scoreBufferFloats / Math.max(1, blockSize)));
+    return PackedItems.pack(items, itemIds, excluded, rank, backend.lanes());
   }
 
   public int numItems() {
-    return numItems;
+    return items.items;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public PackedItems items() {
+    return items;
   }
 
   /**
@@ -57,45 +127,66 @@ public final class TopNKernel {
    */
   public TopNBlock topN(float[] queries, int count, int[][] seen, int n) {
     TopNBlock out = new TopNBlock(count, n);
-    if (numItems == 0 || count == 0) {
-      return out;
-    }
-    float[] scores = new float[count * Math.min(itemChunk, numItems)];
-    int[] seenCursor = new int[count];
-    for (int start = 0; start < numItems; start += itemChunk) {
-      int len = Math.min(itemChunk, numItems - start);
-      // Column-major view: items chunk is (rank x len), queries (rank x count); C = itemsᵀ·Q is
-      // (len x count), i.e. row-major (count x len): one contiguous run of scores per query.
-      blas.sgemm("T", "N", len, count, rank, 1f, items, start * rank, rank, queries, 0, rank, 0f, scores, 0, len);
-      for (int q = 0; q < count; q++) {
-        seenCursor[q] = select(scores, q * len, start, len, seen == null ? null : seen[q], seenCursor[q], out, q);
+    if (count > 0) {
+      for (int g = 0; g < items.groups(); g++) {
+        score(g, queries, count, null, seen, out);
       }
     }
     out.sortAll();
     return out;
   }
 
-  /** Offers one query's scores for rows {@code start .. start+len} to its heap; returns the seen cursor. */
-  private int select(float[] scores, int offset, int start, int len, int[] seen, int cursor, TopNBlock out,
-      int q) {
-    int[] skip = seen == null ? EMPTY : seen;
-    int s = cursor;
-    for (int j = 0; j < len; j++) {
-      int row = start + j;
-      int id = itemIds[row];
-      while (s < skip.length && skip[s] < id) {
-        s++;
-      }
-      if (s < skip.length && skip[s] == id) {
-        continue;
-      }
-      if (excluded != null && excluded[row]) {
-        continue;
-      }
-      out.offer(q, id, scores[offset + j]);
+  /**
+   * Scores queries against the items of group {@code g} only, offering into the heaps {@code slots[u]}
+   * of {@code out} (u when null); {@code seenBySlot} is indexed by slot. Heaps carry over between calls,
+   * so a query can be scored against several groups (the approximate mode's probed clusters) before
+   * {@link #finish}.
+   */
+  public void score(int g, float[] queries, int count, int[] slots, int[][] seenBySlot, TopNBlock out) {
+    int start = items.groupStart[g];
+    int end = items.groupStart[g + 1];
+    if (count == 0 || start == end) {
+      return;
     }
-    return s;
+    if (backend == Backend.VECTOR) {
+      VectorKernel.scoreSelect(items, start, end, queries, count, slots, seenBySlot, out, tmp);
+    } else {
+      int chunk = Math.min(chunkRows, end - start);
+      if (buffer == null || buffer.length < (long) count * chunk) {
+        buffer = new float[Math.multiplyExact(count, chunk)];
+      }
+      SgemmKernel.scoreSelect(items, start, end, queries, count, slots, seenBySlot, out, buffer, chunk);
+    }
   }
 
-  private static final int[] EMPTY = new int[0];
+  /** Sorts every list of {@code out}, best first: call once scoring is over. */
+  public static void finish(TopNBlock out) {
+    out.sortAll();
+  }
+
+  /**
+   * The scoring alone, no selection: every item against the queries, {@code chunkRows} items at a time
+   * into {@code c} ({@code count x chunkRows}, overwritten chunk after chunk, as an sgemm into a
+   * cache-sized buffer would be). What the benchmark times as the product's rate.
+   *
+   * @param chunkRows a multiple of {@link #rowAlignment()}
+   */
+  public void scoreOnly(float[] queries, int count, float[] c, int chunkRows) {
+    if (chunkRows % rowAlignment() != 0) {
+      throw new IllegalArgumentException("chunkRows must be a multiple of " + rowAlignment());
+    }
+    for (int start = 0; start < items.rows; start += chunkRows) {
+      int len = Math.min(chunkRows, items.rows - start);
+      if (backend == Backend.VECTOR) {
+        VectorKernel.gemm(items, start, start + len, queries, count, c, len);
+      } else {
+        SgemmKernel.gemm(items, start, len, queries, count, c);
+      }
+    }
+  }
+
+  /** Rows of the packing come in multiples of this (a vector tile pair, or 1 for sgemm). */
+  public int rowAlignment() {
+    return items.lanes == 1 ? 1 : 2 * items.lanes;
+  }
 }

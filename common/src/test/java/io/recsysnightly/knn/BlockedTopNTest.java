@@ -174,9 +174,12 @@ class BlockedTopNTest {
     Dataset<Row> queries = spark.createDataFrame(queryRows, QUERIES).repartition(3);
     Dataset<Row> itemDs = spark.createDataFrame(itemRows, ITEMS);
 
-    for (int[] nAndBlock : new int[][] {{5, 4}, {100, 1}}) {
-      int n = nAndBlock[0];
-      Dataset<Row> out = new BlockedTopN(n, nAndBlock[1]).run(queries, itemDs, excluded);
+    // n, block size, broadcast budget in bytes (500: the 60 items go in blocks of 17, partial lists merged).
+    for (long[] config : new long[][] {{5, 4, BlockedTopN.DEFAULT_BROADCAST_BUDGET}, {100, 1,
+        BlockedTopN.DEFAULT_BROADCAST_BUDGET}, {5, 7, 500}, {100, 3, 500}}) {
+      int n = (int) config[0];
+      Dataset<Row> out = new BlockedTopN(n, (int) config[1], config[2], TopNKernel.Backend.AUTO)
+          .run(queries, itemDs, excluded);
       assertEquals(BlockedTopN.OUTPUT, out.schema());
       Map<Integer, List<Row>> got = byQuery(out);
       assertEquals(queryVectors.keySet(), got.keySet(), "every query gets exactly one row");

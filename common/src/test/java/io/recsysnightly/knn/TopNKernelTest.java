@@ -16,9 +16,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import io.recsysnightly.knn.TopNKernel.Backend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -141,9 +143,10 @@ class TopNKernelTest {
   }
 
   /** Runs the kernel over all queries, {@code blockSize} at a time; returns per query its list. */
-  private static List<List<Scored>> runKernel(Catalogue c, float[] queries, int numQueries, int[][] seen, int n,
-      long buffer, int blockSize) {
-    TopNKernel kernel = new TopNKernel(c.vectors(), c.ids(), c.excluded(), c.rank(), buffer, blockSize);
+  private static List<List<Scored>> runKernel(Backend backend, Catalogue c, float[] queries, int numQueries,
+      int[][] seen, int n, long buffer, int blockSize) {
+    TopNKernel kernel = new TopNKernel(c.vectors(), c.ids(), c.excluded(), c.rank(), buffer, blockSize, backend);
+    assertEquals(backend, kernel.backend());
     assertEquals(c.size(), kernel.numItems());
     List<List<Scored>> out = new ArrayList<>();
     for (int start = 0; start < numQueries; start += blockSize) {
@@ -211,19 +214,21 @@ class TopNKernelTest {
 
   static Stream<Arguments> randomCases() {
     List<Arguments> cases = new ArrayList<>();
-    for (int rank : new int[] {8, 17}) {
-      for (int blockSize : new int[] {1, 7, 64, 300}) {
-        for (long buffer : new long[] {100, 1000, LARGE_BUFFER}) {
-          cases.add(Arguments.of(rank, blockSize, buffer));
+    for (Backend backend : new Backend[] {Backend.VECTOR, Backend.SGEMM}) {
+      for (int rank : new int[] {8, 17}) {
+        for (int blockSize : new int[] {1, 7, 64, 300}) {
+          for (long buffer : new long[] {100, 1000, LARGE_BUFFER}) {
+            cases.add(Arguments.of(backend, rank, blockSize, buffer));
+          }
         }
       }
     }
     return cases.stream();
   }
 
-  @ParameterizedTest(name = "rank {0}, block {1}, buffer {2}")
+  @ParameterizedTest(name = "{0}, rank {1}, block {2}, buffer {3}")
   @MethodSource("randomCases")
-  void randomFactorsMatchBruteForce(int rank, int blockSize, long buffer) {
+  void randomFactorsMatchBruteForce(Backend backend, int rank, int blockSize, long buffer) {
     Random rnd = new Random(1000L * rank + blockSize + buffer);
     int numItems = 500;
     int numQueries = 300;
@@ -232,7 +237,7 @@ class TopNKernelTest {
     float[] queries = gaussian(rnd, numQueries, rank);
     int[][] seen = randomSeen(rnd, numQueries, c.ids());
     int n = 10;
-    List<List<Scored>> got = runKernel(c, queries, numQueries, seen, n, buffer, blockSize);
+    List<List<Scored>> got = runKernel(backend, c, queries, numQueries, seen, n, buffer, blockSize);
     for (int q = 0; q < numQueries; q++) {
       assertMatches(bruteForce(c, queries, q, seen[q]), got.get(q), n, "query " + q);
     }
@@ -245,8 +250,9 @@ class TopNKernelTest {
    * force list exactly, ids included: ties by increasing id, also across item chunks and when a
    * tied candidate arrives after the heap is full.
    */
-  @Test
-  void exactTiesGoToSmallerIdsAcrossChunksAndBlocks() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void exactTiesGoToSmallerIdsAcrossChunksAndBlocks(Backend backend) {
     Random rnd = new Random(7);
     int rank = 3;
     int numItems = 400;
@@ -258,7 +264,7 @@ class TopNKernelTest {
     for (int blockSize : new int[] {1, 7, 64}) {
       for (long buffer : new long[] {100, 1000, LARGE_BUFFER}) {
         for (int n : new int[] {1, 5, 25}) {
-          List<List<Scored>> got = runKernel(c, queries, numQueries, seen, n, buffer, blockSize);
+          List<List<Scored>> got = runKernel(backend, c, queries, numQueries, seen, n, buffer, blockSize);
           for (int q = 0; q < numQueries; q++) {
             List<Scored> brute = bruteForce(c, queries, q, seen[q]);
             List<Scored> expected = brute.subList(0, Math.min(n, brute.size()));
@@ -271,8 +277,9 @@ class TopNKernelTest {
   }
 
   /** Duplicated Gaussian item vectors: identical floats give identical scores, smaller id first. */
-  @Test
-  void duplicatedItemVectorsAreOrderedById() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void duplicatedItemVectorsAreOrderedById(Backend backend) {
     Random rnd = new Random(11);
     int rank = 8;
     int distinct = 40;
@@ -284,7 +291,7 @@ class TopNKernelTest {
     Catalogue c = new Catalogue(vectors, gappedIds(2 * distinct), null, rank);
     float[] queries = gaussian(rnd, 20, rank);
     for (long buffer : new long[] {7, LARGE_BUFFER}) {
-      List<List<Scored>> got = runKernel(c, queries, 20, null, 2 * distinct, buffer, 1);
+      List<List<Scored>> got = runKernel(backend, c, queries, 20, null, 2 * distinct, buffer, 1);
       for (int q = 0; q < 20; q++) {
         List<Scored> list = got.get(q);
         assertMatches(bruteForce(c, queries, q, null), list, 2 * distinct, "query " + q);
@@ -307,8 +314,9 @@ class TopNKernelTest {
 
   // ---------------------------------------------------------------- edge cases
 
-  @Test
-  void nLargerThanCatalogueReturnsEveryEligibleItem() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void nLargerThanCatalogueReturnsEveryEligibleItem(Backend backend) {
     Random rnd = new Random(3);
     int rank = 5;
     int numItems = 50;
@@ -317,7 +325,7 @@ class TopNKernelTest {
     float[] queries = gaussian(rnd, 9, rank);
     int[][] seen = randomSeen(rnd, 9, c.ids());
     for (long buffer : new long[] {10, LARGE_BUFFER}) {
-      List<List<Scored>> got = runKernel(c, queries, 9, seen, 1000, buffer, 4);
+      List<List<Scored>> got = runKernel(backend, c, queries, 9, seen, 1000, buffer, 4);
       for (int q = 0; q < 9; q++) {
         List<Scored> brute = bruteForce(c, queries, q, seen[q]);
         assertMatches(brute, got.get(q), 1000, "query " + q);
@@ -330,8 +338,9 @@ class TopNKernelTest {
     }
   }
 
-  @Test
-  void queryThatHasSeenEverythingGetsAnEmptyList() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void queryThatHasSeenEverythingGetsAnEmptyList(Backend backend) {
     Random rnd = new Random(5);
     int rank = 4;
     int numItems = 30;
@@ -345,7 +354,7 @@ class TopNKernelTest {
     int[] allButOne = Arrays.stream(c.ids()).filter(id -> id != c.ids()[17]).toArray();
     int[][] seen = {everything, null, allButOne};
     for (long buffer : new long[] {4, LARGE_BUFFER}) {
-      List<List<Scored>> got = runKernel(c, queries, 3, seen, 10, buffer, 3);
+      List<List<Scored>> got = runKernel(backend, c, queries, 3, seen, 10, buffer, 3);
       assertTrue(got.get(0).isEmpty(), "everything seen");
       assertMatches(bruteForce(c, queries, 1, null), got.get(1), 10, "nothing seen");
       assertEquals(1, got.get(2).size());
@@ -353,8 +362,9 @@ class TopNKernelTest {
     }
   }
 
-  @Test
-  void excludedItems() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void excludedItems(Backend backend) {
     Random rnd = new Random(9);
     int rank = 6;
     int numItems = 80;
@@ -366,8 +376,8 @@ class TopNKernelTest {
     // No exclusions: a null array and an all-false array give the same, brute-force, lists.
     Catalogue none = new Catalogue(vectors, ids, null, rank);
     Catalogue allFalse = new Catalogue(vectors, ids, new boolean[numItems], rank);
-    List<List<Scored>> a = runKernel(none, queries, 10, seen, 15, 50, 5);
-    List<List<Scored>> b = runKernel(allFalse, queries, 10, seen, 15, 50, 5);
+    List<List<Scored>> a = runKernel(backend, none, queries, 10, seen, 15, 50, 5);
+    List<List<Scored>> b = runKernel(backend, allFalse, queries, 10, seen, 15, 50, 5);
     assertEquals(a, b);
     for (int q = 0; q < 10; q++) {
       assertMatches(bruteForce(none, queries, q, seen[q]), a.get(q), 15, "query " + q);
@@ -376,47 +386,50 @@ class TopNKernelTest {
     // Every item excluded: every list is empty.
     boolean[] all = new boolean[numItems];
     Arrays.fill(all, true);
-    List<List<Scored>> empty = runKernel(new Catalogue(vectors, ids, all, rank), queries, 10, seen, 15, 50, 5);
+    List<List<Scored>> empty = runKernel(backend, new Catalogue(vectors, ids, all, rank), queries, 10, seen, 15, 50, 5);
     empty.forEach(list -> assertTrue(list.isEmpty()));
 
     // The best item of query 0 excluded: it disappears and the rest moves up.
     int best = a.get(0).get(0).id();
     boolean[] one = new boolean[numItems];
     one[Arrays.binarySearch(ids, best)] = true;
-    List<List<Scored>> without = runKernel(new Catalogue(vectors, ids, one, rank), queries, 10, seen, 15, 50, 5);
+    List<List<Scored>> without = runKernel(backend, new Catalogue(vectors, ids, one, rank), queries, 10, seen, 15, 50, 5);
     assertFalse(without.get(0).stream().anyMatch(s -> s.id() == best));
     assertEquals(a.get(0).subList(1, 15), without.get(0).subList(0, 14));
   }
 
-  @Test
-  void nullSeenArrayMeansNothingSeen() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void nullSeenArrayMeansNothingSeen(Backend backend) {
     Random rnd = new Random(13);
     int rank = 4;
     Catalogue c = new Catalogue(gaussian(rnd, 25, rank), gappedIds(25), null, rank);
     float[] queries = gaussian(rnd, 4, rank);
-    List<List<Scored>> got = runKernel(c, queries, 4, null, 6, LARGE_BUFFER, 4);
+    List<List<Scored>> got = runKernel(backend, c, queries, 4, null, 6, LARGE_BUFFER, 4);
     for (int q = 0; q < 4; q++) {
       assertMatches(bruteForce(c, queries, q, null), got.get(q), 6, "query " + q);
     }
   }
 
-  @Test
-  void emptyCatalogueAndEmptyBlock() {
-    TopNKernel empty = new TopNKernel(new float[0], new int[0], null, 3, LARGE_BUFFER, 4);
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void emptyCatalogueAndEmptyBlock(Backend backend) {
+    TopNKernel empty = new TopNKernel(new float[0], new int[0], null, 3, LARGE_BUFFER, 4, backend);
     TopNBlock block = empty.topN(new float[] {1, 2, 3}, 1, null, 5);
     assertEquals(0, block.size(0));
 
-    TopNKernel kernel = new TopNKernel(new float[] {1, 0, 0, 1}, new int[] {2, 9}, null, 2, LARGE_BUFFER, 4);
+    TopNKernel kernel = new TopNKernel(new float[] {1, 0, 0, 1}, new int[] {2, 9}, null, 2, LARGE_BUFFER, 4, backend);
     TopNBlock none = kernel.topN(new float[0], 0, new int[0][], 5);
     assertTrue(none != null);
   }
 
   /** A hand-checked case: q = (1, 2); items 2:(1,0)=1, 4:(0,1)=2, 6:(1,1)=3, 8:(-1,0)=-1, 9:(0.5,1)=2.5. */
-  @Test
-  void handWorkedExample() {
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void handWorkedExample(Backend backend) {
     float[] items = {1, 0, 0, 1, 1, 1, -1, 0, 0.5f, 1};
     int[] ids = {2, 4, 6, 8, 9};
-    TopNKernel kernel = new TopNKernel(items, ids, new boolean[] {false, false, false, false, true}, 2, 3, 1);
+    TopNKernel kernel = new TopNKernel(items, ids, new boolean[] {false, false, false, false, true}, 2, 3, 1, backend);
     TopNBlock block = kernel.topN(new float[] {1, 2}, 1, new int[][] {{4, 5}}, 3);
     // 9 excluded, 4 seen: remaining 6 (3), 2 (1), 8 (-1).
     assertEquals(3, block.size(0));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The registry of commands: one per step, then {@code nightly}, {@code status} and {@code rollback}. */
+/** The registry of commands: one per step, the quality tools, then {@code nightly}, the operations and the tools. */
 final class Commands {
   static final List<Command> ALL = build();
 
@@ -67,6 +67,9 @@ final class Commands {
         locked("rollback", ctx -> print(new Rollback(ctx.files(), ctx.outputRoot(), ctx.options().extra("to")
             .orElseThrow(() -> RecsysException.config("rollback needs --to DATE (or --to dt=...): the publication "
                 + "LATEST should point at. `status` lists them."))).execute()))));
+    all.add(new Command(GenerateCommand.NAME, GenerateCommand.DESCRIPTION, GenerateCommand.OPTIONS, false,
+        GenerateCommand::run));
+    all.add(new Command(BenchCommand.NAME, BenchCommand.DESCRIPTION, BenchCommand.OPTIONS, false, BenchCommand::run));
     return List.copyOf(all);
   }
 }

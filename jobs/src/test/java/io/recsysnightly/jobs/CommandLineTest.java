@@ -74,7 +74,7 @@ class CommandLineTest {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
     assertEquals(List.of("build-matrix", "train", "cold-start", "candidates", "publish", "evaluate", "tune",
-        "nightly", "status", "rollback"), Commands.ALL.stream().map(Command::name).toList());
+        "nightly", "status", "rollback", "generate", "bench"), Commands.ALL.stream().map(Command::name).toList());
   }
 
   @Test
@@ -93,7 +93,7 @@ class CommandLineTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "nightly", "status",
-      "rollback", "evaluate", "tune"})
+      "rollback", "evaluate", "tune", "generate", "bench"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));
     String usage = out();
