@@ -91,7 +91,7 @@ public final class TopNKernel {
     }
     long chunk = Math.max(1, Math.min(Math.max(1, items.rows), scoreBufferFloats / Math.max(1, blockSize)));
     this.chunkRows = (int) chunk;
-    this.tmp = new float[64];
+    this.tmp = new float[256];
   }
 
   /** Packs a row-major item matrix (rows in increasing id order) for {@code backend}. */
