@@ -36,7 +36,7 @@ class ApproximateCandidatesTest {
         "recsys.output.root=" + out, "recsys.run.date=" + SampleRun.DATE));
     RunPaths paths = new RunPaths(config, config.runDate());
     Map<String, Object> report = StepReport.parseJson(Files.readString(Path.of(paths.stepReport("candidates")
-        .toUri())));
+        .toString())));
     Map<?, ?> metrics = (Map<?, ?>) report.get("metrics");
     Map<?, ?> counts = (Map<?, ?>) report.get("counts");
     double recall = ((Number) metrics.get("approximate recall@100 (sample, vs exact)")).doubleValue();
