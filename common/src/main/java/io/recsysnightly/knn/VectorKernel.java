@@ -10,9 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A register block of 4 queries x 2 item tiles ({@code 2 * LANES} items) keeps 8 accumulators
  * in vector registers: each step over the rank loads two item vectors and broadcasts four query
  * coordinates, 8 fused multiply-adds for 6 loads. The resulting 4 x 2 vectors of scores are compared
- * straight from the registers with each query's threshold ({@link TopNBlock#threshold}); only when a
- * lane reaches it are the scores stored and the lanes that passed offered to the heap. The score
- * matrix is never written to memory, so there is no buffer to size and nothing to read back.
+ * straight from the registers with the queries' thresholds ({@link TopNBlock#threshold}), one test for
+ * the four; only when a lane reaches its threshold are the scores stored and the lanes that passed
+ * offered to the candidate lists. The score matrix is never written to memory, so there is no buffer
+ * to size and nothing to read back.
  *
  * <p>Items are visited tile pair by tile pair (outer loop) and, for each, every query of the block
  * (inner loop): the tile pair (2 x lanes x rank floats) stays in L1 and the query block in L2.
@@ -34,7 +35,7 @@ final class VectorKernel {
   /**
    * Scores queries {@code 0 .. count} of {@code q} (row-major, {@code rank} floats each) against packed
    * rows {@code rowStart .. rowEnd} (a whole number of tile pairs) and offers the scores that reach
-   * their query's threshold. Query u's heap is {@code slots[u]} (or u when slots is null), and so is
+   * their query's threshold. Query u's list is {@code slots[u]} (or u when slots is null), and so is
    * its sorted seen list {@code seen[slot]} (null: nothing seen).
    *
    * @param tmp scratch of at least {@code 8 * LANES} floats
