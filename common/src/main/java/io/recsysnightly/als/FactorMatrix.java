@@ -11,15 +11,23 @@ import org.apache.spark.sql.Row;
  */
 public record FactorMatrix(float[] vectors, int[] ids, int rank) implements Serializable {
 
-  /** Collects {@code (idCol int, vector array<float>)}; every vector must have the same length. */
+  /**
+   * Collects {@code (idCol int, vector array<float>)}; every vector must have the same length. Rows
+   * are sorted by id here on the driver (an orderBy would cost a shuffle job for what is a small sort).
+   */
   public static FactorMatrix collect(Dataset<Row> factors, String idCol) {
-    List<Row> rows = factors.select(idCol, "vector").orderBy(idCol).collectAsList();
+    List<Row> rows = factors.select(idCol, "vector").collectAsList();
     int n = rows.size();
     int rank = n == 0 ? 0 : rows.get(0).getList(1).size();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Integer.compare(rows.get(a).getInt(0), rows.get(b).getInt(0)));
     float[] vectors = new float[n * rank];
     int[] ids = new int[n];
     for (int i = 0; i < n; i++) {
-      Row r = rows.get(i);
+      Row r = rows.get(order[i]);
       ids[i] = r.getInt(0);
       List<Float> v = r.getList(1);
       if (v.size() != rank) {

@@ -131,6 +131,20 @@ public final class ConfigKeys {
       "Candidates kept per user by the exact top-N.");
   public static final ConfigKey<Integer> BLOCK_SIZE = intIn("recsys.candidates.block-size", "1024", 1, 65_536,
       "Users scored together in one matrix product.");
+  public static final ConfigKey<String> CANDIDATES_MODE = oneOf("recsys.candidates.mode", "exact",
+      "exact scores every item; approximate (IVF) scores only the items of each user's best k-means clusters.",
+      "exact", "approximate");
+  public static final ConfigKey<String> CANDIDATES_KERNEL = oneOf("recsys.candidates.kernel", "auto",
+      "Scoring kernel: vector (jdk.incubator.vector, selection fused in), sgemm (netlib), auto (vector if loaded).",
+      "auto", "vector", "sgemm");
+  public static final ConfigKey<Integer> BROADCAST_BUDGET_MB = intIn("recsys.candidates.broadcast-budget-mb", "256",
+      1, 1_000_000, "Largest item matrix broadcast whole; a larger one is scored in item blocks, lists merged.");
+  public static final ConfigKey<Integer> IVF_CLUSTERS = intIn("recsys.candidates.ivf.clusters", "0", 0, 1_000_000,
+      "approximate: k-means clusters of the item vectors; 0: the square root of the number of items.");
+  public static final ConfigKey<Integer> IVF_PROBES = intIn("recsys.candidates.ivf.probes", "0", 0, 1_000_000,
+      "approximate: clusters each user scores; 0: the fewest reaching the target recall on a sample of users.");
+  public static final ConfigKey<Double> IVF_TARGET_RECALL = doubleIn("recsys.candidates.ivf.target-recall", "0.95",
+      0, 1, "approximate: Recall@N against exact, measured on a sample of users, that the probes must reach.");
   public static final ConfigKey<Integer> SIMILAR_M = intIn("recsys.similar.m", "20", 1, 10_000,
       "Similar items kept per item (cosine).");
   public static final ConfigKey<Integer> LIST_SIZE = intIn("recsys.publish.list-size", "20", 1, 10_000,

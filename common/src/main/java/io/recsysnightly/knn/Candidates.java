@@ -11,7 +11,10 @@ import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.als.FactorMatrix;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -40,14 +43,20 @@ public final class Candidates {
     Set<Integer> excluded = excludedItems();
     report.count("items excluded (blocked or unavailable)", excluded.size());
 
-    progress.phase("exact top-" + config.get(ConfigKeys.CANDIDATES_N) + " for every user");
+    int n = config.get(ConfigKeys.CANDIDATES_N);
+    boolean approximate = config.get(ConfigKeys.CANDIDATES_MODE).equals("approximate");
+    progress.phase((approximate ? "approximate (IVF)" : "exact") + " top-" + n + " for every user");
     Dataset<Row> seen = ctx.read(ctx.paths().matrixAll()).groupBy("user_idx")
         .agg(sort_array(collect_list("item_idx")).as("seen"));
     Dataset<Row> queries = userVectors.join(seen, "user_idx", "left")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-    BlockedTopN topN = new BlockedTopN(config.get(ConfigKeys.CANDIDATES_N), config.get(ConfigKeys.BLOCK_SIZE));
-    ctx.writeAtomically(topN.run(queries, itemVectors, excluded).withColumnRenamed("query_idx", "user_idx"),
-        ctx.paths().candidates());
+    TopNKernel.Backend backend = TopNKernel.Backend.parse(config.get(ConfigKeys.CANDIDATES_KERNEL));
+    BlockedTopN topN = new BlockedTopN(n, config.get(ConfigKeys.BLOCK_SIZE),
+        config.get(ConfigKeys.BROADCAST_BUDGET_MB) * (1L << 20), backend);
+    report.metric("kernel", backend.resolve().name().toLowerCase(java.util.Locale.ROOT));
+    FactorMatrix items = FactorMatrix.collect(itemVectors, "item_idx");
+    ItemSide side = approximate ? approximateSide(items, excluded, userVectors, n) : ItemSide.exact(items, excluded);
+    ctx.writeAtomically(topN.run(queries, side).withColumnRenamed("query_idx", "user_idx"), ctx.paths().candidates());
     Dataset<Row> written = ctx.read(ctx.paths().candidates());
     report.count("users scored", written.count());
     report.count("users with an empty list", written.where("size(recs) = 0").count());
@@ -63,6 +72,43 @@ public final class Candidates {
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());
     return ctx.finish(report);
+  }
+
+  /**
+   * The IVF side of the approximate mode: k-means clusters of the item vectors and, unless configured,
+   * the fewest probes reaching the target Recall@N against exact on a sample of up to 1000 users
+   * (their vectors scored both ways on the driver). The recall is reported: the approximate mode
+   * always says what it gave up.
+   */
+  private ItemSide approximateSide(FactorMatrix items, Set<Integer> excluded, Dataset<Row> userVectors, int n) {
+    int clusters = config.get(ConfigKeys.IVF_CLUSTERS) > 0 ? config.get(ConfigKeys.IVF_CLUSTERS)
+        : Ivf.defaultClusters(items.size());
+    int configuredProbes = config.get(ConfigKeys.IVF_PROBES);
+    ItemSide ivf = Ivf.build(ctx.spark(), items, excluded, clusters, Math.max(1, configuredProbes),
+        config.get(ConfigKeys.SEED), Ivf.DEFAULT_MAX_ITER, Ivf.DEFAULT_SAMPLE);
+    // A seeded sample of up to 1000 users for the recall measurement.
+    long users = Math.max(1, userVectors.count());
+    List<Row> sample = userVectors.sample(false, Math.min(1.0, 1500.0 / users), config.get(ConfigKeys.SEED))
+        .limit(1000).collectAsList();
+    int rank = items.rank();
+    float[] q = new float[sample.size() * rank];
+    for (int i = 0; i < sample.size(); i++) {
+      List<Float> v = sample.get(i).getList(sample.get(i).fieldIndex("vector"));
+      for (int f = 0; f < rank; f++) {
+        q[i * rank + f] = v.get(f);
+      }
+    }
+    ItemSide exact = ItemSide.exact(items, excluded);
+    double target = config.get(ConfigKeys.IVF_TARGET_RECALL);
+    Ivf.Calibration cal = configuredProbes > 0
+        ? new Ivf.Calibration(configuredProbes, Ivf.recallOf(ivf, exact, q, sample.size(), n), Map.of())
+        : Ivf.calibrate(ivf, exact, q, sample.size(), n, target);
+    ItemSide side = Ivf.withProbes(ivf, cal.probes());
+    report.count("IVF clusters", side.clusters());
+    report.count("IVF probes per user", cal.probes());
+    report.count("users in the recall sample", sample.size());
+    report.metric("approximate recall@" + n + " (sample, vs exact)", cal.recall());
+    return side;
   }
 
   /**

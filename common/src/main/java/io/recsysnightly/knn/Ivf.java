@@ -227,6 +227,9 @@ public final class Ivf {
   public static Calibration calibrate(ItemSide ivf, ItemSide exact, float[] queries, int count, int n,
       double target) {
     count = Math.min(count, BlockScorer.effectiveBlockSize(count, n));
+    if (count == 0) {
+      return new Calibration(1, 1.0, Map.of());
+    }
     BlockScorer truthScorer = new BlockScorer(exact, n, count, TopNKernel.Backend.AUTO);
     TopNBlock truth = truthScorer.score(queries, count, null);
     Map<Integer, Double> tried = new LinkedHashMap<>();
@@ -253,6 +256,16 @@ public final class Ivf {
       }
     }
     return new Calibration(hi, tried.get(hi), tried);
+  }
+
+  /** Recall@n of the side as it is (its own probes) against exact, on {@code count} sample queries. */
+  public static double recallOf(ItemSide ivf, ItemSide exact, float[] queries, int count, int n) {
+    count = Math.min(count, BlockScorer.effectiveBlockSize(count, n));
+    if (count == 0) {
+      return 1.0;
+    }
+    TopNBlock truth = new BlockScorer(exact, n, count, TopNKernel.Backend.AUTO).score(queries, count, null);
+    return recallAt(ivf, ivf.probes, queries, count, n, truth);
   }
 
   private static double recallAt(ItemSide ivf, int probes, float[] queries, int count, int n, TopNBlock truth) {

@@ -49,11 +49,32 @@ public final class PackedItems implements Serializable {
    * @param excluded rows never returned (may be null)
    */
   public static PackedItems pack(float[] vectors, int[] ids, boolean[] excluded, int rank, int lanes) {
-    int[] order = new int[ids.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
+    return pack(vectors, ids, excluded, rank, lanes, longestFirst(vectors, ids.length, rank),
+        new int[] {0, ids.length});
+  }
+
+  /**
+   * Rows by decreasing vector length. Scores are dot products, so long vectors tend to score high:
+   * scored first, they raise each query's threshold early and fewer later scores reach it (with ALS
+   * factors, where popular items have long vectors, most of the selection work disappears). The
+   * result does not depend on the order: ties are settled by id.
+   */
+  static int[] longestFirst(float[] vectors, int n, int rank) {
+    long[] keyed = new long[n];
+    for (int i = 0; i < n; i++) {
+      double norm = 0;
+      for (int f = 0; f < rank; f++) {
+        norm += (double) vectors[i * rank + f] * vectors[i * rank + f];
+      }
+      // Non-negative float bits order like the floats; negate to sort longest first, row in the low half.
+      keyed[i] = ((long) -Float.floatToIntBits((float) norm) << 32) | i;
     }
-    return pack(vectors, ids, excluded, rank, lanes, order, new int[] {0, ids.length});
+    java.util.Arrays.sort(keyed);
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = (int) keyed[i];
+    }
+    return order;
   }
 
   /**

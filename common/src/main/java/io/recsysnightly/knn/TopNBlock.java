@@ -126,19 +126,18 @@ public final class TopNBlock {
   private int prune(int q, int size, int target) {
     int base = q * capacity;
     final long[] b = buffer;
-    // A sorted sample of the buffer, spread over it; the pivot is the sample element expected to have
-    // about `target` entries at or above it. If fewer than n reach it, step down the sample.
+    // A sample of the buffer, spread over it; the pivot is the sample's order statistic expected to
+    // have about `target` entries at or above it. If fewer than n reach it, step down the sample.
     int step = size / SAMPLE;
     for (int i = 0; i < SAMPLE; i++) {
       sample[i] = b[base + i * step];
     }
-    Arrays.sort(sample);
     int pos = SAMPLE - 1 - (int) ((long) SAMPLE * target / size);
     while (true) {
       if (pos < 0) {
         return size; // cannot happen with capacity > n + sample, kept for safety
       }
-      long pivot = sample[pos];
+      long pivot = select(sample, SAMPLE, pos);
       int count = 0;
       for (int i = 0; i < size; i++) {
         count += b[base + i] >= pivot ? 1 : 0;
@@ -156,6 +155,40 @@ public final class TopNBlock {
       }
       pos -= 1 + SAMPLE / 8;
     }
+  }
+
+  /** The k-th smallest of {@code a[0 .. len)} (0-based), reordering {@code a}: Hoare's selection. */
+  static long select(long[] a, int len, int k) {
+    int lo = 0;
+    int hi = len - 1;
+    while (lo < hi) {
+      long pivot = a[(lo + hi) >>> 1];
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (a[i] < pivot) {
+          i++;
+        }
+        while (a[j] > pivot) {
+          j--;
+        }
+        if (i <= j) {
+          long t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (k <= j) {
+        hi = j;
+      } else if (k >= i) {
+        lo = i;
+      } else {
+        return a[k];
+      }
+    }
+    return a[k];
   }
 
   /** Cuts every list to its best n, sorted best first; idempotent. */

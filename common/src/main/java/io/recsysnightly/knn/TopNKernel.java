@@ -5,16 +5,17 @@ import java.util.Locale;
 /**
  * Exact top-N by dot product for blocks of query vectors against one item matrix: the one kernel
  * interface behind candidates, similar items, evaluation, the approximate mode and the benchmark.
- * A block of queries is scored against the items with a level-3 product and a bounded min-heap per
- * query keeps the best N, so most scores cost a single compare against the heap's minimum. Items a
- * query has seen (a sorted int array per query) and excluded items (blocked, unavailable) never
- * enter a heap; they are only looked at for the rare scores that reach the threshold.
+ * A block of queries is scored against the items with a level-3 product and a bounded candidate list
+ * per query ({@link TopNBlock}) keeps the best N, so most scores cost a single compare against the
+ * query's threshold. Items a query has seen (a sorted int array per query) and excluded items
+ * (blocked, unavailable) never enter a list; they are only looked at for the rare scores that reach
+ * the threshold.
  *
  * <p>Two backends compute the same lists ({@link Backend}): a Vector API kernel with the selection
  * fused into the product (the default, several times faster than netlib's sgemm on this shape), and
  * netlib's sgemm into a score buffer of {@code blockSize x itemChunk} floats followed by a scan.
- * Memory is the packed item matrix plus, per block, the queries and their heaps (and for sgemm the
- * buffer), whatever the number of users.
+ * Memory is the packed item matrix plus, per block, the queries and their candidate lists (and for
+ * sgemm the score buffer), whatever the number of users.
  *
  * <p>Ties in score go to the smaller item id, so results are deterministic. Not thread-safe: one
  * kernel per thread (they may share a {@link PackedItems}).
@@ -91,7 +92,7 @@ public final class TopNKernel {
     }
     long chunk = Math.max(1, Math.min(Math.max(1, items.rows), scoreBufferFloats / Math.max(1, blockSize)));
     this.chunkRows = (int) chunk;
-    this.tmp = new float[64];
+    this.tmp = new float[256];
   }
 
   /** Packs a row-major item matrix (rows in increasing id order) for {@code backend}. */
@@ -137,8 +138,8 @@ public final class TopNKernel {
   }
 
   /**
-   * Scores queries against the items of group {@code g} only, offering into the heaps {@code slots[u]}
-   * of {@code out} (u when null); {@code seenBySlot} is indexed by slot. Heaps carry over between calls,
+   * Scores queries against the items of group {@code g} only, offering into the lists {@code slots[u]}
+   * of {@code out} (u when null); {@code seenBySlot} is indexed by slot. Lists carry over between calls,
    * so a query can be scored against several groups (the approximate mode's probed clusters) before
    * {@link #finish}.
    */

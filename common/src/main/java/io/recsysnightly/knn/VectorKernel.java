@@ -10,9 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A register block of 4 queries x 2 item tiles ({@code 2 * LANES} items) keeps 8 accumulators
  * in vector registers: each step over the rank loads two item vectors and broadcasts four query
  * coordinates, 8 fused multiply-adds for 6 loads. The resulting 4 x 2 vectors of scores are compared
- * straight from the registers with each query's threshold ({@link TopNBlock#threshold}); only when a
- * lane reaches it are the scores stored and the lanes that passed offered to the heap. The score
- * matrix is never written to memory, so there is no buffer to size and nothing to read back.
+ * straight from the registers with the queries' thresholds ({@link TopNBlock#threshold}), one test for
+ * the four; only when a lane reaches its threshold are the scores stored and the lanes that passed
+ * offered to the candidate lists. The score matrix is never written to memory, so there is no buffer
+ * to size and nothing to read back.
  *
  * <p>Items are visited tile pair by tile pair (outer loop) and, for each, every query of the block
  * (inner loop): the tile pair (2 x lanes x rank floats) stays in L1 and the query block in L2.
@@ -34,10 +35,10 @@ final class VectorKernel {
   /**
    * Scores queries {@code 0 .. count} of {@code q} (row-major, {@code rank} floats each) against packed
    * rows {@code rowStart .. rowEnd} (a whole number of tile pairs) and offers the scores that reach
-   * their query's threshold. Query u's heap is {@code slots[u]} (or u when slots is null), and so is
+   * their query's threshold. Query u's list is {@code slots[u]} (or u when slots is null), and so is
    * its sorted seen list {@code seen[slot]} (null: nothing seen).
    *
-   * @param tmp scratch of at least {@code 2 * LANES} floats
+   * @param tmp scratch of at least {@code 8 * LANES} floats
    */
   static void scoreSelect(PackedItems p, int rowStart, int rowEnd, float[] q, int count, int[] slots,
       int[][] seen, TopNBlock out, float[] tmp) {
@@ -83,29 +84,22 @@ final class VectorKernel {
           c30 = x0.fma(b, c30);
           c31 = x1.fma(b, c31);
         }
-        int s = slots == null ? u : slots[u];
-        if (reaches(c00, c01, out.threshold(s))) {
+        // One test for the four queries: the largest margin of any score over its query's threshold.
+        // (c >= t implies c - t >= 0 and conversely, so this is exactly "some lane reaches".)
+        FloatVector margin = c00.max(c01).sub(out.threshold(slot(slots, u)))
+            .max(c10.max(c11).sub(out.threshold(slot(slots, u + 1))))
+            .max(c20.max(c21).sub(out.threshold(slot(slots, u + 2))))
+            .max(c30.max(c31).sub(out.threshold(slot(slots, u + 3))));
+        if (margin.compare(VectorOperators.GE, 0f).anyTrue()) {
           c00.intoArray(tmp, 0);
           c01.intoArray(tmp, LANES);
-          offerLanes(p, r, tmp, step, s, seen, out);
-        }
-        s = slots == null ? u + 1 : slots[u + 1];
-        if (reaches(c10, c11, out.threshold(s))) {
-          c10.intoArray(tmp, 0);
-          c11.intoArray(tmp, LANES);
-          offerLanes(p, r, tmp, step, s, seen, out);
-        }
-        s = slots == null ? u + 2 : slots[u + 2];
-        if (reaches(c20, c21, out.threshold(s))) {
-          c20.intoArray(tmp, 0);
-          c21.intoArray(tmp, LANES);
-          offerLanes(p, r, tmp, step, s, seen, out);
-        }
-        s = slots == null ? u + 3 : slots[u + 3];
-        if (reaches(c30, c31, out.threshold(s))) {
-          c30.intoArray(tmp, 0);
-          c31.intoArray(tmp, LANES);
-          offerLanes(p, r, tmp, step, s, seen, out);
+          c10.intoArray(tmp, 2 * LANES);
+          c11.intoArray(tmp, 3 * LANES);
+          c20.intoArray(tmp, 4 * LANES);
+          c21.intoArray(tmp, 5 * LANES);
+          c30.intoArray(tmp, 6 * LANES);
+          c31.intoArray(tmp, 7 * LANES);
+          offerQuad(p, r, tmp, slots, u, seen, out);
         }
       }
       for (; u < uEnd; u++) {
@@ -121,9 +115,22 @@ final class VectorKernel {
         if (reaches(c0, c1, out.threshold(s))) {
           c0.intoArray(tmp, 0);
           c1.intoArray(tmp, LANES);
-          offerLanes(p, r, tmp, step, s, seen, out);
+          offerLanes(p, r, tmp, 0, step, s, seen, out);
         }
       }
+    }
+  }
+
+  private static int slot(int[] slots, int u) {
+    return slots == null ? u : slots[u];
+  }
+
+  /** The rare path of a query quad: each query's 2 x LANES scores (in {@code tmp}) offered in turn. */
+  private static void offerQuad(PackedItems p, int row0, float[] tmp, int[] slots, int u, int[][] seen,
+      TopNBlock out) {
+    final int width = 2 * LANES;
+    for (int i = 0; i < 4; i++) {
+      offerLanes(p, row0, tmp, i * width, width, slot(slots, u + i), seen, out);
     }
   }
 
@@ -136,18 +143,19 @@ final class VectorKernel {
    * The rare path, after a vector of scores reached the threshold (they are stored in {@code tmp}):
    * offers each lane that still reaches it, unless the item is skipped or seen by the query.
    */
-  static void offerLanes(PackedItems p, int row0, float[] tmp, int width, int slot, int[][] seenBySlot,
+  static void offerLanes(PackedItems p, int row0, float[] tmp, int offset, int width, int slot, int[][] seenBySlot,
       TopNBlock out) {
     float threshold = out.threshold(slot);
     long bits = 0;
     for (int j = 0; j < width; j++) {
-      bits |= (tmp[j] >= threshold ? 1L : 0L) << j; // no branch: which lanes passed is unpredictable
+      bits |= (tmp[offset + j] >= threshold ? 1L : 0L) << j; // no branch: which lanes pass is unpredictable
     }
     while (bits != 0) {
       int j = Long.numberOfTrailingZeros(bits);
       bits &= bits - 1;
-      if (tmp[j] >= out.threshold(slot)) { // the threshold rises as lanes get in
-        p.offer(row0 + j, tmp[j], slot, seenBySlot, out);
+      float score = tmp[offset + j];
+      if (score >= out.threshold(slot)) { // the threshold rises as lanes get in
+        p.offer(row0 + j, score, slot, seenBySlot, out);
       }
     }
   }

@@ -32,7 +32,7 @@ final class BenchCommand {
       CommandOption.flag("no-baseline", "Skip recommendForAllUsers (e.g. for shapes it would take minutes on)."),
       CommandOption.value("partitions", "N", "Partitions of our user factors (default: cores)."),
       CommandOption.value("baseline-partitions", "N",
-          "Partitions of the baseline's user and item factors (default: cores, its best setting)."),
+          "Partitions of the baseline's user and item factors (default: 2 x cores, its best setting here)."),
       CommandOption.value("baseline-block-size", "N", "recommendForAllUsers' blockSize parameter (default 4096)."),
       CommandOption.value("factors", "KIND", "gaussian (default) or planted (clustered, popularity-scaled)."),
       CommandOption.value("seed", "N", "Seed of the factors (default 42)."),

@@ -33,9 +33,11 @@ final class BenchReport {
       sb.append(String.format(Locale.ROOT, "  roof split                     scoring %.3f s (%.0f GFLOP/s), selection %.3f s "
           + "(%.2f ns/pair/core)%n", num(roof.get("scoring_only_median_s")), num(roof.get("scoring_gflops")),
           num(roof.get("selection_s")), num(roof.get("selection_ns_per_pair_per_core"))));
-      sb.append(String.format(Locale.ROOT, "  netlib sgemm (%s), %s threads  %.3f s (%.0f GFLOP/s)%n",
-          roof.get("netlib_blas"), roof.get("threads"), num(roof.get("netlib_sgemm_median_s")),
-          num(roof.get("netlib_sgemm_gflops"))));
+      if (roof.containsKey("netlib_sgemm_median_s")) {
+        sb.append(String.format(Locale.ROOT, "  netlib sgemm (%s), %s threads  %.3f s (%.0f GFLOP/s)%n",
+            roof.get("netlib_blas"), roof.get("threads"), num(roof.get("netlib_sgemm_median_s")),
+            num(roof.get("netlib_sgemm_gflops"))));
+      }
     }
     Map<?, ?> check = (Map<?, ?>) f.get("results_check");
     if (check != null) {
