@@ -152,32 +152,42 @@ public final class FileStore {
 
   /**
    * Creates {@code path} holding {@code text} only if nothing is there yet; false if something is.
-   * On the local file system this is {@code O_CREAT|O_EXCL} (java.nio CREATE_NEW), because Hadoop's
-   * local create checks and creates in two steps; elsewhere (HDFS) create without overwrite is atomic.
+   * The file appears with its whole content or not at all: the text is written to a hidden file next
+   * to it, which is then hard-linked (local file system: {@code link(2)} fails if the name exists) or
+   * renamed without overwrite (HDFS: atomic) into place, so a reader never sees it empty or partial.
    */
   public boolean createExclusively(Path path, String text) {
+    Path tmp = new Path(path.getParent(), TMP_PREFIX + path.getName() + "-" + UUID.randomUUID());
     try {
       FileSystem fs = fs(path);
       fs.mkdirs(path.getParent());
+      try (OutputStream out = fs.create(tmp, false)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
       if ("file".equals(fs.getUri().getScheme())) {
-        java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(path).toUri());
         try {
-          java.nio.file.Files.writeString(local, text, java.nio.file.StandardOpenOption.CREATE_NEW,
-              java.nio.file.StandardOpenOption.WRITE);
+          java.nio.file.Files.createLink(local(fs, path), local(fs, tmp));
           return true;
         } catch (java.nio.file.FileAlreadyExistsException e) {
           return false;
+        } finally {
+          fs.delete(tmp, false);
         }
       }
-      try (OutputStream out = fs.create(path, false)) {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
+      try {
+        FileContext.getFileContext(path.toUri(), conf).rename(tmp, path, Options.Rename.NONE);
         return true;
       } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+        fs.delete(tmp, false);
         return false;
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static java.nio.file.Path local(FileSystem fs, Path path) {
+    return java.nio.file.Path.of(fs.makeQualified(path).toUri());
   }
 
   /** Renames {@code src} to {@code dst}, which must not exist (a directory would be nested into it). */
