@@ -57,8 +57,7 @@ public final class TrainAls {
       metrics.put("evaluated", false);
     }
 
-    progress.phase("fitting ALS on all interactions up to " + ctx.paths().date());
-    ALSModel model = als().fit(all);
+    ALSModel model = fit(als(), all, progress, "fitting ALS on all interactions up to " + ctx.paths().date());
     ctx.writeAtomically(Factors.users(model), ctx.paths().userFactors(ctx.paths().date()));
     ctx.writeAtomically(Factors.items(model), ctx.paths().itemFactors(ctx.paths().date()));
     report.count("user factors", ctx.read(ctx.paths().userFactors(ctx.paths().date())).count());
@@ -70,6 +69,19 @@ public final class TrainAls {
     report.output("factors", ctx.paths().userFactors(ctx.paths().date()).getParent());
     report.output("metrics", ctx.paths().metricsJson());
     return ctx.finish(report);
+  }
+
+  /**
+   * Fits {@code als} on {@code data}, printing its iterations with rate and ETA. ALS runs one stage
+   * named "flatMap at ALS.scala:..." per half-sweep (Spark 4.1: exactly two per iteration, which
+   * SparkProgressTest checks), so finished stages of that name count half-iterations.
+   */
+  public static ALSModel fit(ALS als, Dataset<Row> data, Progress progress, String what) {
+    int iterations = als.getMaxIter();
+    try (Progress.Watch watch = progress.watch(what, 2L * iterations, Progress.Units.stagesNamed("flatMap at ALS.scala"),
+        halfSweeps -> "iteration " + (halfSweeps + 1) / 2 + " of " + iterations, 2.0)) {
+      return als.fit(data);
+    }
   }
 
   private ALS als() {

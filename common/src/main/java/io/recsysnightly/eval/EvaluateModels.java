@@ -100,7 +100,7 @@ public final class EvaluateModels {
     knn = knn && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
     Progress.Tracker tracker = progress.track("evaluating models on the holdout", knn ? 4 : 3);
 
-    ALSModel model = TrainAls.als(config).fit(train);
+    ALSModel model = TrainAls.fit(TrainAls.als(config), train, progress, "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
     ItemInfo itemInfo = ItemInfo.load(items, train);
     Dataset<Row> seen = train.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"),

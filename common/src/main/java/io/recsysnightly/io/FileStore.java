@@ -61,6 +61,13 @@ public final class FileStore {
     }
   }
 
+  /** Deletes the directory {@code dir} if it exists and holds nothing. */
+  public void deleteIfEmpty(Path dir) {
+    if (exists(dir) && listNames(dir).isEmpty()) {
+      delete(dir);
+    }
+  }
+
   public void mkdirs(Path path) {
     try {
       fs(path).mkdirs(path);

@@ -56,7 +56,10 @@ public final class Candidates {
     report.metric("kernel", backend.resolve().name().toLowerCase(java.util.Locale.ROOT));
     FactorMatrix items = FactorMatrix.collect(itemVectors, "item_idx");
     ItemSide side = approximate ? approximateSide(items, excluded, userVectors, n) : ItemSide.exact(items, excluded);
-    ctx.writeAtomically(topN.run(queries, side).withColumnRenamed("query_idx", "user_idx"), ctx.paths().candidates());
+    long users = userVectors.count();
+    try (Progress.Watch watch = scoring("scoring users", users)) {
+      ctx.writeAtomically(topN.run(queries, side).withColumnRenamed("query_idx", "user_idx"), ctx.paths().candidates());
+    }
     Dataset<Row> written = ctx.read(ctx.paths().candidates());
     report.count("users scored", written.count());
     report.count("users with an empty list", written.where("size(recs) = 0").count());
@@ -64,14 +67,26 @@ public final class Candidates {
     report.phaseDone("user candidates");
 
     progress.phase("top-" + config.get(ConfigKeys.SIMILAR_M) + " similar items (cosine)");
-    ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
-        config.get(ConfigKeys.BLOCK_SIZE)), ctx.paths().similarItems());
+    try (Progress.Watch watch = scoring("scoring items", itemVectors.count())) {
+      ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
+          config.get(ConfigKeys.BLOCK_SIZE)), ctx.paths().similarItems());
+    }
     report.count("items with similar lists", ctx.read(ctx.paths().similarItems()).count());
     report.phaseDone("similar items");
 
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());
     return ctx.finish(report);
+  }
+
+  /**
+   * Progress of a scoring write: one output row per query, counted as tasks finish (a task scores
+   * its partition's queries block by block), printed at most every 5 seconds with rate and ETA.
+   */
+  private Progress.Watch scoring(String what, long queries) {
+    int block = config.get(ConfigKeys.BLOCK_SIZE);
+    return progress.watch(what + " in blocks of " + block, queries, Progress.Units.rowsWritten(),
+        done -> "~" + (done + block - 1) / block + " of " + (queries + block - 1) / block + " blocks", 5.0);
   }
 
   /**

@@ -127,6 +127,7 @@ public final class Publish {
       ctx.files().swapDirectory(staging, target);
     }
     CrashPoints.reach("publish.renamed");
+    ctx.files().deleteIfEmpty(ctx.paths().staging()); // under the lock: no other publish is staging
     report.output("publication", target);
     report.output("report", new Path(target, "report.html"));
     if (goesLive) {

@@ -20,11 +20,12 @@ public final class SparkSessions {
     // INT96 timestamps are misread by pyarrow unless told; analysts read our Parquet.
     conf.setIfMissing("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    // Under spark-submit Spark's built-in log4j2 profile logs INFO for every start-up step; WARN from
+    // the start (a user's spark.log.level wins). Plain java launches use the jar's log4j2.properties.
+    conf.setIfMissing("spark.log.level", "WARN");
     conf.setIfMissing("spark.sql.shuffle.partitions", String.valueOf(defaultShufflePartitions(conf)));
     conf.setIfMissing("spark.sql.adaptive.enabled", "true");
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
-    return spark;
+    return SparkSession.builder().config(conf).getOrCreate();
   }
 
   /** 200 shuffle partitions is far too many for one machine; a few per core keeps tasks meaningful. */

@@ -34,6 +34,11 @@ class NightlyEndToEndTest {
         "manifest.json", "_SUCCESS")) {
       assertTrue(Files.exists(SampleRun.publication().resolve(name)), name + " is missing");
     }
+    // Nothing else is left at the root: no staging folder, lock or temporary pointer.
+    try (Stream<Path> root = Files.list(out)) {
+      assertEquals(List.of("LATEST", "_work", "dt=" + SampleRun.DATE),
+          root.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).sorted().toList());
+    }
   }
 
   @Test
