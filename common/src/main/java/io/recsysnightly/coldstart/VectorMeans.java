@@ -12,11 +12,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** Element-wise mean of {@code vector array<float>} per key, computed distributed (never collected). */
-final class VectorMeans {
+public final class VectorMeans {
   private VectorMeans() {}
 
   /** Rows {@code key, vector} for every distinct non-null value of {@code key}. */
-  static Dataset<Row> meanBy(Dataset<Row> vectors, String key) {
+  public static Dataset<Row> meanBy(Dataset<Row> vectors, String key) {
     return vectors.where(col(key).isNotNull())
         .select(col(key), posexplode(col("vector")).as(new String[] {"pos", "x"}))
         .groupBy(key, "pos").agg(avg("x").as("mean"))

@@ -145,8 +145,13 @@ public final class ConfigKeys {
       "approximate: clusters each user scores; 0: the fewest reaching the target recall on a sample of users.");
   public static final ConfigKey<Double> IVF_TARGET_RECALL = doubleIn("recsys.candidates.ivf.target-recall", "0.95",
       0, 1, "approximate: Recall@N against exact, measured on a sample of users, that the probes must reach.");
+  public static final ConfigKey<String> CANDIDATES_SCORING = oneOf("recsys.candidates.scoring", "dot",
+      "How a user vector scores items, for personal and starter lists and the evaluation: dot (the ALS "
+          + "prediction) or cosine (item vectors normalised; less pull towards popular items).", "dot", "cosine");
   public static final ConfigKey<Integer> SIMILAR_M = intIn("recsys.similar.m", "20", 1, 10_000,
-      "Similar items kept per item (cosine).");
+      "Similar items kept per item.");
+  public static final ConfigKey<String> SIMILAR_SCORING = oneOf("recsys.similar.scoring", "cosine",
+      "How similar items are scored: cosine of the item vectors, or their dot product.", "cosine", "dot");
   public static final ConfigKey<Integer> LIST_SIZE = intIn("recsys.publish.list-size", "20", 1, 10_000,
       "Length of each published recommendation list (at most recsys.candidates.n).");
   public static final ConfigKey<Boolean> GATE_BEAT_BASELINE = bool("recsys.gate.require-beat-baseline", "true",

@@ -7,12 +7,16 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.als.Confidence;
+import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.als.Factors;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.BlockedTopN;
+import io.recsysnightly.knn.ItemSide;
+import io.recsysnightly.knn.Scoring;
+import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.time.ZoneOffset;
@@ -23,6 +27,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -37,6 +42,9 @@ public final class EvaluateModels {
   public static final String POPULARITY = "popularity";
   public static final String POPULARITY_DECAYED = "popularity_decayed";
   public static final String ITEM_KNN = "item_knn";
+  /** Held-out users treated as newcomers: the starter list of their segment, and the global most-popular list. */
+  public static final String STARTER_SEGMENT = "starter_segment";
+  public static final String STARTER_POPULARITY = "starter_popularity";
 
   private final RunContext ctx;
   private final PipelineConfig config;
@@ -98,7 +106,7 @@ public final class EvaluateModels {
     boolean knn = config.get(ConfigKeys.ITEM_KNN);
     long knnFloats = knn ? Baselines.itemKnnFloats(train) : 0;
     knn = knn && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
-    Progress.Tracker tracker = progress.track("evaluating models on the holdout", knn ? 4 : 3);
+    Progress.Tracker tracker = progress.track("evaluating models on the holdout", knn ? 5 : 4);
 
     ALSModel model = TrainAls.fit(TrainAls.als(config), train, progress, "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
@@ -115,9 +123,24 @@ public final class EvaluateModels {
 
     Dataset<Row> alsQueries = holdoutUsers.join(Factors.users(model), "user_idx")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-    put(ALS, evaluator.evaluate(topK.run(alsQueries, Factors.items(model), Set.of()), holdout, userInfo, itemInfo),
-        flat, details);
+    Dataset<Row> scoredItems = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(Factors.items(model));
+    put(ALS, evaluator.evaluate(topK.run(alsQueries, scoredItems, Set.of()), holdout, userInfo, itemInfo), flat,
+        details);
     tracker.advance("ALS");
+
+    // Starter lists as a newcomer meets them: every held-out user is taken as cold (no history, nothing
+    // excluded as seen) and gets the list of their segment, beside the global most-popular list.
+    Dataset<Row> segmentLists = StarterLists.segmentLists(StarterLists.segmentMeans(Factors.users(model)
+        .join(users, "user_idx", "left")), ItemSide.exact(FactorMatrix.collect(scoredItems, "item_idx"), Set.of()), topK);
+    Dataset<Row> newcomers = holdoutUsers.select("user_idx").join(users, "user_idx", "left");
+    FullEvaluator headline = new FullEvaluator(spec, false);
+    put(STARTER_SEGMENT, headline.evaluate(StarterLists.listFor(newcomers, segmentLists)
+        .withColumnRenamed("user_idx", "query_idx"), holdout, userInfo, itemInfo), flat, details);
+    Baselines.Scoring coldPop = Baselines.popularity(train, newcomers.select(col("user_idx"),
+        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), 0, nowMicros);
+    put(STARTER_POPULARITY, headline.evaluate(topK.run(coldPop.queries(), coldPop.items(), Set.of()), holdout,
+        userInfo, itemInfo), flat, details);
+    tracker.advance("starter lists for newcomers");
 
     Baselines.Scoring pop = Baselines.popularity(train, holdoutUsers, 0, nowMicros);
     put(POPULARITY, evaluator.evaluate(topK.run(pop.queries(), pop.items(), Set.of()), holdout, userInfo, itemInfo),
@@ -145,7 +168,7 @@ public final class EvaluateModels {
     train.unpersist();
 
     String ndcg = "ndcg@" + spec.focusK();
-    for (String m : new String[] {ALS, POPULARITY, POPULARITY_DECAYED, ITEM_KNN}) {
+    for (String m : new String[] {ALS, POPULARITY, POPULARITY_DECAYED, ITEM_KNN, STARTER_SEGMENT, STARTER_POPULARITY}) {
       if (flat.get(m) instanceof Map<?, ?> metrics) {
         report.metric(m + " " + ndcg, metrics.get(ndcg));
       }

@@ -11,6 +11,7 @@ import io.recsysnightly.io.RunContext;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.matrix.HoldoutSplit;
 import io.recsysnightly.knn.BlockedTopN;
+import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.als.Factors;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
@@ -113,7 +114,8 @@ public final class Tuner {
       ALSModel model = TrainAls.als(trialConfig).fit(fitData);
       Dataset<Row> queries = split.queries().join(Factors.users(model), "user_idx")
           .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-      Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(queries, Factors.items(model),
+      Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(queries,
+          Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(Factors.items(model)),
           Set.of());
       Map<String, Double> m = new FullEvaluator(spec, false).evaluate(recs, split.validation(), split.users(), split.items())
           .metrics();

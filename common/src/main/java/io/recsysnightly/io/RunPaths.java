@@ -106,6 +106,16 @@ public final class RunPaths {
     return new Path(runDir(), "candidates/similar_items");
   }
 
+  /** Starter lists per user segment (see knn.StarterLists). */
+  public Path segmentLists() {
+    return new Path(runDir(), "candidates/segments");
+  }
+
+  /** Popular-and-relevant items per item category. */
+  public Path categoryLists() {
+    return new Path(runDir(), "candidates/categories");
+  }
+
   /** Per-step results (counts, timings) that publish gathers into the manifest. */
   public Path stepReport(String step) {
     return new Path(runDir(), "steps/" + step + ".json");

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.sort_array;
 
+import io.recsysnightly.coldstart.ColdStart;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
@@ -54,7 +55,9 @@ public final class Candidates {
     BlockedTopN topN = new BlockedTopN(n, config.get(ConfigKeys.BLOCK_SIZE),
         config.get(ConfigKeys.BROADCAST_BUDGET_MB) * (1L << 20), backend);
     report.metric("kernel", backend.resolve().name().toLowerCase(java.util.Locale.ROOT));
-    FactorMatrix items = FactorMatrix.collect(itemVectors, "item_idx");
+    Scoring scoring = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING);
+    report.metric("scoring", scoring.name().toLowerCase(java.util.Locale.ROOT));
+    FactorMatrix items = FactorMatrix.collect(scoring.items(itemVectors), "item_idx");
     ItemSide side = approximate ? approximateSide(items, excluded, userVectors, n) : ItemSide.exact(items, excluded);
     long users = userVectors.count();
     try (Progress.Watch watch = scoring("scoring users", users)) {
@@ -66,16 +69,29 @@ public final class Candidates {
     report.count("items scorable", itemVectors.count());
     report.phaseDone("user candidates");
 
+    progress.phase("starter lists per user segment and per item category");
+    Dataset<Row> personal = userVectors.where(col("source").isin(ColdStart.ALS, ColdStart.FOLD_IN))
+        .join(ctx.read(ctx.paths().userTable()).select("user_idx", "segment"), "user_idx");
+    ctx.writeAtomically(StarterLists.segmentLists(StarterLists.segmentMeans(personal), side, topN),
+        ctx.paths().segmentLists());
+    ctx.writeAtomically(StarterLists.categoryLists(ctx.read(ctx.paths().itemTable()), itemVectors, ColdStart.ALS,
+        excluded, config.get(ConfigKeys.LIST_SIZE)), ctx.paths().categoryLists());
+    report.count("segment starter lists (with " + StarterLists.ALL + ")", ctx.read(ctx.paths().segmentLists()).count());
+    report.count("category lists", ctx.read(ctx.paths().categoryLists()).count());
+    report.phaseDone("starter lists");
+
     progress.phase("top-" + config.get(ConfigKeys.SIMILAR_M) + " similar items (cosine)");
     try (Progress.Watch watch = scoring("scoring items", itemVectors.count())) {
       ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
-          config.get(ConfigKeys.BLOCK_SIZE)), ctx.paths().similarItems());
+          config.get(ConfigKeys.BLOCK_SIZE), Scoring.from(config, ConfigKeys.SIMILAR_SCORING)), ctx.paths().similarItems());
     }
     report.count("items with similar lists", ctx.read(ctx.paths().similarItems()).count());
     report.phaseDone("similar items");
 
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());
+    report.output("segment starter lists", ctx.paths().segmentLists());
+    report.output("category lists", ctx.paths().categoryLists());
     return ctx.finish(report);
   }
 
@@ -127,18 +143,19 @@ public final class Candidates {
   }
 
   /**
-   * The top-{@code m} most similar items of every item by cosine, through the same kernel: unit
-   * vectors scored against unit vectors, each item's own id as its "seen" list so it never lists
-   * itself, excluded items never listed.
+   * The top-{@code m} most similar items of every item through the same kernel (cosine: unit vectors
+   * scored against unit vectors), each item's own id as its "seen" list so it never lists itself,
+   * excluded items never listed.
    *
    * @param itemVectors {@code item_idx int, vector array<float>}
    * @return {@code item_idx int, similar array<struct<item_idx, score, rank>>}
    */
-  public static Dataset<Row> similarItems(Dataset<Row> itemVectors, Set<Integer> excluded, int m, int blockSize) {
-    Dataset<Row> unit = itemVectors.select(col("item_idx"), normalised("vector").as("vector"));
-    Dataset<Row> itemQueries = unit.select(col("item_idx").as("query_idx"), col("vector"),
+  public static Dataset<Row> similarItems(Dataset<Row> itemVectors, Set<Integer> excluded, int m, int blockSize,
+      Scoring scoring) {
+    Dataset<Row> scored = scoring.items(itemVectors.select("item_idx", "vector"));
+    Dataset<Row> itemQueries = scored.select(col("item_idx").as("query_idx"), col("vector"),
         array(col("item_idx")).as("seen"));
-    return new BlockedTopN(m, blockSize).run(itemQueries, unit, excluded).withColumnRenamed("query_idx", "item_idx")
+    return new BlockedTopN(m, blockSize).run(itemQueries, scored, excluded).withColumnRenamed("query_idx", "item_idx")
         .withColumnRenamed("recs", "similar");
   }
 
@@ -151,11 +168,5 @@ public final class Candidates {
       set.add(r.getInt(0));
     }
     return set;
-  }
-
-  /** The vector scaled to unit length (a zero vector stays zero). */
-  private static org.apache.spark.sql.Column normalised(String column) {
-    return expr("transform(" + column + ", x -> CAST(x / greatest(sqrt(aggregate(" + column
-        + ", 0D, (acc, y) -> acc + y * y)), 1e-12D) AS FLOAT))");
   }
 }

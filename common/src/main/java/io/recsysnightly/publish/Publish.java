@@ -4,11 +4,13 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
 
 import io.recsysnightly.coldstart.ColdStart;
 import io.recsysnightly.config.ConfigKeys;
@@ -16,6 +18,7 @@ import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.FileStore;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.Candidates;
+import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
@@ -90,6 +93,13 @@ public final class Publish {
     Dataset<Row> similar = withItemIds(ctx.read(ctx.paths().similarItems()), "item_idx", "similar", itemIds,
         config.get(ConfigKeys.SIMILAR_M));
     write(similar.join(itemIds, "item_idx").select("item_id", "similar"), staging, "similar_items");
+    Dataset<Row> segments = withItemIds(ctx.read(ctx.paths().segmentLists()), "segment", "recs", itemIds, listSize);
+    write(segments.select(col("segment"), col("recs"), when(col("segment").equalTo(StarterLists.ALL),
+        lit("liked by most people")).otherwise(concat(lit("liked by people in segment "), col("segment"))).as("reason"),
+        lit(version).as("model_version")), staging, "segment_recommendations");
+    Dataset<Row> categories = withItemIds(ctx.read(ctx.paths().categoryLists()), "category", "recs", itemIds, listSize);
+    write(categories.select(col("category"), col("recs"), concat(lit("popular in "), col("category")).as("reason"),
+        lit(version).as("model_version")), staging, "category_recommendations");
     report.phaseDone("write");
 
     progress.phase("checking the quality gate");

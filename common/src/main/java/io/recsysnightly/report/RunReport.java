@@ -87,6 +87,14 @@ public final class RunReport {
     }
     section(body, "ALS and baselines at K=" + k + " (holdout)", Svg.bars("metrics", "metrics at K=" + k, names, bars,
         "%.2f"));
+    if (metrics.get("starter_segment") instanceof Map<?, ?> segment
+        && metrics.get("starter_popularity") instanceof Map<?, ?> popular) {
+      Map<String, double[]> starter = new LinkedHashMap<>();
+      starter.put("starter list of their segment", headline(map(segment), k));
+      starter.put("global most popular", headline(map(popular), k));
+      section(body, "Starter lists for newcomers at K=" + k + " (held-out users taken as cold: no history used)",
+          Svg.bars("starter", "starter lists at K=" + k, names, starter, "%.2f"));
+    }
 
     double[] x = ks.stream().mapToDouble(Integer::doubleValue).toArray();
     for (String metric : new String[] {"recall", "ndcg"}) {

@@ -15,9 +15,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Similar items (cosine through the top-N kernel) against a brute-force cosine ranking. */
+/** Similar items (cosine or dot product, through the top-N kernel) against a brute-force ranking. */
 class SimilarItemsTest {
   private static final StructType ITEMS = new StructType()
       .add("item_idx", DataTypes.IntegerType, false)
@@ -25,8 +26,9 @@ class SimilarItemsTest {
 
   private record Scored(int id, double score) {}
 
-  @Test
-  void similarItemsEqualBruteForceCosine() {
+  @ParameterizedTest
+  @EnumSource(Scoring.class)
+  void similarItemsEqualBruteForce(Scoring scoring) {
     SparkSession spark = SharedSpark.get();
     Random rnd = new Random(5);
     int rank = 7;
@@ -49,7 +51,7 @@ class SimilarItemsTest {
     Set<Integer> excluded = Set.of(5, 9, 101);
     int m = 12;
     Map<Integer, List<Row>> got = new HashMap<>();
-    for (Row r : Candidates.similarItems(spark.createDataFrame(rows, ITEMS).repartition(3), excluded, m, 16)
+    for (Row r : Candidates.similarItems(spark.createDataFrame(rows, ITEMS).repartition(3), excluded, m, 16, scoring)
         .collectAsList()) {
       got.put(r.getInt(0), r.getList(1));
     }
@@ -60,7 +62,8 @@ class SimilarItemsTest {
         if (o.getKey().equals(e.getKey()) || excluded.contains(o.getKey())) {
           continue;
         }
-        brute.add(new Scored(o.getKey(), cosine(e.getValue(), o.getValue())));
+        brute.add(new Scored(o.getKey(), scoring == Scoring.COSINE ? cosine(e.getValue(), o.getValue())
+            : dot(e.getValue(), o.getValue())));
       }
       brute.sort((a, b) -> a.score() != b.score() ? Double.compare(b.score(), a.score())
           : Integer.compare(a.id(), b.id()));
@@ -71,13 +74,22 @@ class SimilarItemsTest {
         int id = r.getInt(0);
         assertTrue(id != e.getKey() && !excluded.contains(id), "item " + e.getKey() + " lists " + id);
         assertEquals(p + 1, r.getInt(2));
-        assertEquals(brute.get(p).score(), r.getFloat(1), 1e-5, "item " + e.getKey() + " position " + p);
-        if (p + 1 < brute.size() && brute.get(p).score() - brute.get(p + 1).score() > 1e-5
-            && (p == 0 || brute.get(p - 1).score() - brute.get(p).score() > 1e-5)) {
+        double tolerance = 1e-5 * Math.max(1, Math.abs(brute.get(p).score()));
+        assertEquals(brute.get(p).score(), r.getFloat(1), tolerance, "item " + e.getKey() + " position " + p);
+        if (p + 1 < brute.size() && brute.get(p).score() - brute.get(p + 1).score() > tolerance
+            && (p == 0 || brute.get(p - 1).score() - brute.get(p).score() > tolerance)) {
           assertEquals(brute.get(p).id(), id, "item " + e.getKey() + " position " + p);
         }
       }
     }
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double dot = 0;
+    for (int f = 0; f < a.length; f++) {
+      dot += (double) a[f] * b[f];
+    }
+    return dot;
   }
 
   private static double cosine(float[] a, float[] b) {

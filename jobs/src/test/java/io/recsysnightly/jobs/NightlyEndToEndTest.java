@@ -31,7 +31,7 @@ class NightlyEndToEndTest {
     Path out = SampleRun.output();
     assertEquals("dt=" + SampleRun.DATE, Files.readString(out.resolve("LATEST")).trim());
     for (String name : List.of("recommendations", "user_embeddings", "item_embeddings", "similar_items",
-        "manifest.json", "_SUCCESS")) {
+        "segment_recommendations", "category_recommendations", "manifest.json", "_SUCCESS")) {
       assertTrue(Files.exists(SampleRun.publication().resolve(name)), name + " is missing");
     }
     // Nothing else is left at the root: no staging folder, lock or temporary pointer.
@@ -51,6 +51,10 @@ class NightlyEndToEndTest {
         "popularity", "BIGINT", "model_version", "VARCHAR"), schema("item_embeddings"));
     assertEquals(Map.of("item_id", "VARCHAR", "similar", "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER)[]"),
         schema("similar_items"));
+    for (String starter : List.of("segment", "category")) {
+      assertEquals(Map.of(starter, "VARCHAR", "recs", "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER)[]",
+          "reason", "VARCHAR", "model_version", "VARCHAR"), schema(starter + "_recommendations"));
+    }
   }
 
   @Test
@@ -109,6 +113,41 @@ class NightlyEndToEndTest {
         + " b ON trim(b.item_id) = x.s.item_id"), "a blocked item was listed as similar");
     assertEquals(0, duckdbLong("SELECT count(*) FROM " + similar + " WHERE s.item_id = item_id"),
         "an item was listed as similar to itself");
+  }
+
+  /**
+   * Starter lists: one per segment of users with a personal vector plus __all__, no blocked or
+   * unavailable item; a user without events gets exactly their segment's list (same mean vector);
+   * category lists hold only items of their category.
+   */
+  @Test
+  void starterListsPerSegmentAndCategory() {
+    String personalSegments = "(SELECT DISTINCT u.segment FROM " + parquet("user_embeddings") + " e JOIN "
+        + sample("users.csv") + " u ON trim(u.user_id) = e.user_id WHERE e.source IN ('als', 'fold_in')"
+        + " AND nullif(trim(u.segment), '') IS NOT NULL)";
+    String segments = parquet("segment_recommendations");
+    assertEquals(duckdbLong("SELECT count(*) FROM " + personalSegments) + 1, duckdbLong("SELECT count(*) FROM "
+        + segments), "one list per segment with personal vectors, plus __all__");
+    assertEquals(1, duckdbLong("SELECT count(*) FROM " + segments + " WHERE segment = '__all__' AND len(recs) = 20"));
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + segments + " WHERE len(recs) <> 20 OR reason IS NULL"));
+    String entries = "(SELECT segment, UNNEST(recs) AS rec, generate_subscripts(recs, 1) AS pos FROM " + segments + ")";
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + entries + " r JOIN " + sample("blocklist.csv")
+        + " b ON trim(b.item_id) = r.rec.item_id"), "a blocked item in a starter list");
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + entries + " r JOIN " + sample("items.csv")
+        + " i ON trim(i.item_id) = r.rec.item_id WHERE i.available = 'false'"), "an unavailable item in a starter list");
+    // Users without events (segment_mean) and their segment's starter list: the same items in the same order.
+    String cold = "(SELECT r.user_id, u.segment, rec, pos FROM " + RECS + " r JOIN " + parquet("user_embeddings")
+        + " e ON e.user_id = r.user_id JOIN " + sample("users.csv") + " u ON trim(u.user_id) = r.user_id"
+        + " WHERE e.source = 'segment_mean')";
+    long coldEntries = duckdbLong("SELECT count(*) FROM " + cold);
+    assertTrue(coldEntries >= 20, "the sample has cold users of segments with lists: " + coldEntries);
+    assertEquals(coldEntries, duckdbLong("SELECT count(*) FROM " + cold + " c JOIN " + entries
+        + " s ON s.segment = c.segment AND s.pos = c.pos AND s.rec.item_id = c.rec.item_id"));
+
+    String categories = "(SELECT category, UNNEST(recs) AS rec FROM " + parquet("category_recommendations") + ")";
+    assertTrue(duckdbLong("SELECT count(DISTINCT category) FROM " + categories) >= 15);
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + categories + " c JOIN " + sample("items.csv")
+        + " i ON trim(i.item_id) = c.rec.item_id WHERE i.category <> c.category"), "an item listed under another category");
   }
 
   @Test
