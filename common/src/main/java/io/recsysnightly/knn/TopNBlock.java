@@ -78,6 +78,27 @@ public final class TopNBlock {
     return thresholds[query];
   }
 
+  /**
+   * Starts the list of {@code query} at {@code threshold} instead of minus infinity: only scores at
+   * or above it are kept. Exact only if at least N items reach it (see {@link #isShort}).
+   */
+  void startAt(int query, float threshold) {
+    thresholds[query] = threshold;
+    thresholdKeys[query] = key(threshold, Integer.MAX_VALUE); // the lowest key of that score: ties enter
+  }
+
+  /** Whether the list of {@code query} holds fewer than N entries (before {@link #sortAll}). */
+  boolean isShort(int query) {
+    return sizes[query] < n;
+  }
+
+  /** Empties the list of {@code query} and lowers its threshold to minus infinity, to score it again. */
+  void restart(int query) {
+    sizes[query] = 0;
+    thresholds[query] = Float.NEGATIVE_INFINITY;
+    thresholdKeys[query] = Long.MIN_VALUE;
+  }
+
   // ---------------------------------------------------------------- keys
 
   /** Orders like (score, then smaller id): a greater key is a better entry. */

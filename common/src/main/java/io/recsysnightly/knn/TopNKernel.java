@@ -58,6 +58,10 @@ public final class TopNKernel {
   private final PackedItems items;
   private final Backend backend;
   private final int chunkRows;
+  private final int blockSize;
+  private WarmStart warm;
+  private int warmN = -1;
+  private long rescored;
   private float[] buffer;
   private final float[] tmp;
 
@@ -92,6 +96,7 @@ public final class TopNKernel {
     }
     long chunk = Math.max(1, Math.min(Math.max(1, items.rows), scoreBufferFloats / Math.max(1, blockSize)));
     this.chunkRows = (int) chunk;
+    this.blockSize = blockSize;
     this.tmp = new float[256];
   }
 
@@ -129,12 +134,60 @@ public final class TopNKernel {
   public TopNBlock topN(float[] queries, int count, int[][] seen, int n) {
     TopNBlock out = new TopNBlock(count, n);
     if (count > 0) {
+      WarmStart warm = warmStart(n);
+      if (warm != null) {
+        float[] start = warm.thresholds(queries, count);
+        for (int q = 0; q < count; q++) {
+          out.startAt(q, start[q]);
+        }
+      }
       for (int g = 0; g < items.groups(); g++) {
         score(g, queries, count, null, seen, out);
+      }
+      if (warm != null) {
+        rescoreShortLists(queries, count, seen, out);
       }
     }
     out.sortAll();
     return out;
+  }
+
+  /** The warm start for top-{@code n} (built once per n), or null when it does not pay. */
+  private WarmStart warmStart(int n) {
+    if (warmN != n) {
+      warm = WarmStart.of(items, n, blockSize);
+      warmN = n;
+    }
+    return warm;
+  }
+
+  /** Scores again, from minus infinity, the queries whose warm start let fewer than N items in. */
+  private void rescoreShortLists(float[] queries, int count, int[][] seen, TopNBlock out) {
+    int rank = items.rank;
+    int[] slots = new int[count];
+    int m = 0;
+    for (int q = 0; q < count; q++) {
+      if (out.isShort(q)) {
+        slots[m++] = q;
+      }
+    }
+    rescored += m;
+    if (m == 0) {
+      return;
+    }
+    float[] gathered = new float[m * rank];
+    for (int j = 0; j < m; j++) {
+      out.restart(slots[j]);
+      System.arraycopy(queries, slots[j] * rank, gathered, j * rank, rank);
+    }
+    for (int g = 0; g < items.groups(); g++) {
+      score(g, gathered, m, slots, seen, out);
+    }
+  }
+
+  /** Queries scored a second time because their warm start was too high (a measure of the start's cost). */
+  public long rescored() {
+    return rescored;
   }
 
   /**

@@ -243,6 +243,38 @@ class TopNKernelTest {
     }
   }
 
+  /**
+   * The warm start (a threshold from a sample of the items) is a guess: queries that have seen their
+   * best items let fewer than N items reach it and must be scored again from scratch, still exactly.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void warmStartThatIsTooHighIsScoredAgain(Backend backend) {
+    Random rnd = new Random(99);
+    int rank = 12;
+    int numItems = 2000;
+    int numQueries = 40;
+    int n = 20;
+    Catalogue c = new Catalogue(gaussian(rnd, numItems, rank), gappedIds(numItems), null, rank);
+    float[] queries = gaussian(rnd, numQueries, rank);
+    int[][] seen = new int[numQueries][];
+    for (int q = 0; q < numQueries; q++) {
+      // Even queries have seen their 150 best items: nothing near the warm start is left for them.
+      List<Scored> all = bruteForce(c, queries, q, null);
+      seen[q] = q % 2 == 0 ? all.subList(0, 150).stream().mapToInt(Scored::id).sorted().toArray() : null;
+    }
+    TopNKernel kernel = new TopNKernel(c.vectors(), c.ids(), null, rank, LARGE_BUFFER, numQueries, backend);
+    TopNBlock result = kernel.topN(queries, numQueries, seen, n);
+    assertEquals(numQueries / 2, kernel.rescored(), "exactly the queries that saw their best items are rescored");
+    for (int q = 0; q < numQueries; q++) {
+      List<Scored> list = new ArrayList<>();
+      for (int p = 0; p < result.size(q); p++) {
+        list.add(new Scored(result.id(q, p), result.score(q, p)));
+      }
+      assertMatches(bruteForce(c, queries, q, seen[q]), list, n, "query " + q);
+    }
+  }
+
   // ---------------------------------------------------------------- exact ties
 
   /**
