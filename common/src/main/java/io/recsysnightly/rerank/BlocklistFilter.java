@@ -1,0 +1,45 @@
+package io.recsysnightly.rerank;
+
+import java.io.Serializable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.sketch.BloomFilter;
+
+/**
+ * The blocklist as a Bloom filter over item indices: a fixed number of bits whatever the list's
+ * length, so a blocklist of millions broadcasts in a few MB. A blocked item always tests positive;
+ * a non-blocked item tests positive with about the configured probability and is then dropped.
+ */
+public final class BlocklistFilter implements Serializable {
+  private final BloomFilter bloom;
+  private final long blockedItems;
+
+  private BlocklistFilter(BloomFilter bloom, long blockedItems) {
+    this.bloom = bloom;
+    this.blockedItems = blockedItems;
+  }
+
+  /** Built by Spark's distributed aggregation over {@code blocked} ({@code item_idx int}), sized for its count. */
+  public static BlocklistFilter build(Dataset<Row> blocked, double falsePositiveRate) {
+    long count = blocked.count();
+    // A filter must expect at least one item; an empty blocklist gives an all-zero filter that blocks nothing.
+    return new BlocklistFilter(blocked.stat().bloomFilter("item_idx", Math.max(1, count), falsePositiveRate), count);
+  }
+
+  public boolean mightBlock(int item) {
+    return bloom.mightContainLong(item);
+  }
+
+  public long blockedItems() {
+    return blockedItems;
+  }
+
+  public long bitSize() {
+    return bloom.bitSize();
+  }
+
+  /** The false-positive rate the filter's fill predicts (not measured). */
+  public double expectedFalsePositiveRate() {
+    return bloom.expectedFpp();
+  }
+}
