@@ -37,7 +37,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Step 5: writes the run's datasets and manifest under a staging path, moves them in one rename
+ * Step 6: writes the run's datasets and manifest under a staging path, moves them in one rename
  * into a publication directory never used before ({@code <output>/dt=D}, or {@code dt=D_2}... when
  * D was published already: see {@link Publications}) with {@code _SUCCESS} inside, then points
  * LATEST at it if the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
@@ -154,11 +154,14 @@ public final class Publish {
    */
   private static Dataset<Row> withItemIds(Dataset<Row> lists, String key, String listCol, Dataset<Row> itemIds,
       int limit, boolean withReason) {
-    String reasonIn = withReason ? ", e.reason AS reason" : "";
     String reasonOut = withReason ? ", 'reason', e.reason" : "";
-    Dataset<Row> entries = lists
-        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"))
-        .selectExpr("_key", "e.item_idx AS item_idx", "e.score AS score", "e.rank AS rank" + reasonIn)
+    Dataset<Row> exploded = lists
+        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"));
+    Dataset<Row> entries = (withReason
+        ? exploded.select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"),
+            col("e.rank").as("rank"), col("e.reason").as("reason"))
+        : exploded.select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"),
+            col("e.rank").as("rank")))
         .join(broadcast(itemIds), "item_idx");
     // rank first: the struct sorts by it.
     Column sortable = withReason ? struct(col("rank"), col("item_id"), col("score"), col("reason"))

@@ -11,6 +11,13 @@ import org.apache.spark.util.sketch.BloomFilter;
  * a non-blocked item tests positive with about the configured probability and is then dropped.
  */
 public final class BlocklistFilter implements Serializable {
+  /**
+   * Fewest items a filter is sized for. Spark's filter picks its bit positions by double hashing
+   * modulo its size; at a few hundred bits they collide and it errs far above its rate (measured on
+   * the sample: 10 items, 192 bits, 0.0056 against 0.001). 1,024 items at 0.001 cost 1.8 KB.
+   */
+  static final long MIN_SIZED_ITEMS = 1024;
+
   private final BloomFilter bloom;
   private final long blockedItems;
 
@@ -22,8 +29,9 @@ public final class BlocklistFilter implements Serializable {
   /** Built by Spark's distributed aggregation over {@code blocked} ({@code item_idx int}), sized for its count. */
   public static BlocklistFilter build(Dataset<Row> blocked, double falsePositiveRate) {
     long count = blocked.count();
-    // A filter must expect at least one item; an empty blocklist gives an all-zero filter that blocks nothing.
-    return new BlocklistFilter(blocked.stat().bloomFilter("item_idx", Math.max(1, count), falsePositiveRate), count);
+    // An empty blocklist gives an all-zero filter that blocks nothing.
+    return new BlocklistFilter(blocked.stat().bloomFilter("item_idx", Math.max(MIN_SIZED_ITEMS, count),
+        falsePositiveRate), count);
   }
 
   public boolean mightBlock(int item) {

@@ -63,15 +63,13 @@ public final class Rerank {
     report.phaseDone("catalogue and filter");
 
     progress.phase("re-ranking the candidates of every user");
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
-    Broadcast<ListReranker> reranker = jsc.broadcast(new ListReranker(rules, catalog));
-    Broadcast<BlocklistFilter> sharedFilter = jsc.broadcast(filter);
+    Broadcast<BlocklistFilter> sharedFilter = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext())
+        .broadcast(filter);
     Dataset<Row> candidates = ctx.read(ctx.paths().candidates());
     Dataset<Row> interacted = ctx.read(ctx.paths().matrixAll()).groupBy("user_idx")
         .agg(sort_array(collect_list("item_idx")).as("interacted"));
-    MapFunction<Row, Row> rerankOne = r -> rerankRow(r, reranker.value(), sharedFilter.value());
-    Dataset<Row> lists = candidates.join(interacted, "user_idx", "left").select("user_idx", "recs", "interacted")
-        .map(rerankOne, Encoders.row(OUTPUT));
+    Dataset<Row> lists = rerank(candidates.join(interacted, "user_idx", "left"), new ListReranker(rules, catalog),
+        sharedFilter);
     ctx.writeAtomically(lists.orderBy("user_idx"), ctx.paths().rerankedLists());
     countLists(ctx.read(ctx.paths().rerankedLists()), rules.listSize());
     report.phaseDone("re-rank");
@@ -81,6 +79,19 @@ public final class Rerank {
     report.phaseDone("false positives");
     report.output("lists", ctx.paths().rerankedLists());
     return ctx.finish(report);
+  }
+
+  /**
+   * Re-ranks every list of {@code lists} ({@code user_idx, recs array<struct<item_idx, score, ...>>,
+   * interacted array<int>} (null: none)), one row at a time on the executors.
+   *
+   * @return rows of {@link #OUTPUT}
+   */
+  public static Dataset<Row> rerank(Dataset<Row> lists, ListReranker reranker, Broadcast<BlocklistFilter> filter) {
+    Broadcast<ListReranker> shared = JavaSparkContext.fromSparkContext(lists.sparkSession().sparkContext())
+        .broadcast(reranker);
+    MapFunction<Row, Row> rerankOne = r -> rerankRow(r, shared.value(), filter.value());
+    return lists.select("user_idx", "recs", "interacted").map(rerankOne, Encoders.row(OUTPUT));
   }
 
   private static Row rerankRow(Row r, ListReranker reranker, BlocklistFilter filter) {

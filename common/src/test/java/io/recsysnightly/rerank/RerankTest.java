@@ -202,4 +202,16 @@ class RerankTest {
     assertTrue(measured <= fpp + 5 * Math.sqrt(fpp * (1 - fpp) / 100_000), "measured false-positive rate " + measured);
     assertTrue(falsePositives > 0, "a filter sized for 1% that never errs is not sized for 1%");
   }
+
+  @Test
+  void aShortBlocklistKeepsToItsRateToo() {
+    // Sized for its 10 items, Spark's filter has 192 bits and drops 0.5% of other ids at a configured 0.1%.
+    BlocklistFilter filter = BlocklistFilter.build(SharedSpark.get().range(0, 10).selectExpr("CAST(id * 997 AS INT) "
+        + "AS item_idx"), 0.001);
+    int falsePositives = 0;
+    for (int id = 20_000; id < 120_000; id++) {
+      falsePositives += filter.mightBlock(id) ? 1 : 0;
+    }
+    assertTrue(falsePositives <= 100, falsePositives + " false positives in 10^5 ids");
+  }
 }
