@@ -29,9 +29,11 @@ public final class BlocklistFilter implements Serializable {
   /** Built by Spark's distributed aggregation over {@code blocked} ({@code item_idx int}), sized for its count. */
   public static BlocklistFilter build(Dataset<Row> blocked, double falsePositiveRate) {
     long count = blocked.count();
-    // An empty blocklist gives an all-zero filter that blocks nothing.
-    return new BlocklistFilter(blocked.stat().bloomFilter("item_idx", Math.max(MIN_SIZED_ITEMS, count),
-        falsePositiveRate), count);
+    long sizedFor = Math.max(MIN_SIZED_ITEMS, count);
+    // Spark's aggregation gives no filter at all over an empty dataset (an NPE); an empty filter blocks nothing.
+    BloomFilter bloom = count == 0 ? BloomFilter.create(sizedFor, falsePositiveRate)
+        : blocked.stat().bloomFilter("item_idx", sizedFor, falsePositiveRate);
+    return new BlocklistFilter(bloom, count);
   }
 
   public boolean mightBlock(int item) {

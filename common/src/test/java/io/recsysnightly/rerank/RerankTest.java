@@ -204,6 +204,16 @@ class RerankTest {
   }
 
   @Test
+  void anEmptyBlocklistBlocksNothing() {
+    BlocklistFilter filter = BlocklistFilter.build(SharedSpark.get().range(0, 10).selectExpr("CAST(id AS INT) AS item_idx")
+        .where("item_idx < 0"), 0.001);
+    assertEquals(0, filter.blockedItems());
+    for (int id = 0; id < 10_000; id++) {
+      assertTrue(!filter.mightBlock(id), "id " + id);
+    }
+  }
+
+  @Test
   void aShortBlocklistKeepsToItsRateToo() {
     // Sized for its 10 items, Spark's filter has 192 bits and drops 0.5% of other ids at a configured 0.1%.
     BlocklistFilter filter = BlocklistFilter.build(SharedSpark.get().range(0, 10).selectExpr("CAST(id * 997 AS INT) "
