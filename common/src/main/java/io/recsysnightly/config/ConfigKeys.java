@@ -156,12 +156,12 @@ public final class ConfigKeys {
       "Diversity by maximal marginal relevance: lambda * score - (1 - lambda) * max cosine to items above; 1: off.");
   public static final ConfigKey<Integer> CATEGORY_CAP = intIn("recsys.rerank.category-cap", "0", 0, 10_000,
       "At most this many items of one category per list (the list may come out shorter); 0: off.");
-  public static final ConfigKey<Double> FRESHNESS_WEIGHT = doubleIn("recsys.rerank.freshness-weight", "0", 0, 1e6,
+  public static final ConfigKey<Double> FRESHNESS_WEIGHT = doubleIn("recsys.rerank.freshness-weight", "0.1", 0, 1e6,
       "Adds weight * 2^(-age/half-life) to the score, age = days from the item's created_ts to the end of D "
           + "(no created_ts: no boost); 0: off.");
   public static final ConfigKey<Double> FRESHNESS_HALF_LIFE_DAYS = doubleIn("recsys.rerank.freshness-half-life-days",
       "365", 0.001, 1e6, "Half-life of the freshness boost, in days.");
-  public static final ConfigKey<Double> POPULARITY_BETA = doubleIn("recsys.rerank.popularity-beta", "0", 0, 1e6,
+  public static final ConfigKey<Double> POPULARITY_BETA = doubleIn("recsys.rerank.popularity-beta", "0.01", 0, 1e6,
       "Popularity de-biasing: subtracts beta * ln(1 + popularity), popularity = the item's users in the matrix; 0: off.");
   public static final ConfigKey<Double> BLOOM_FPP = doubleIn("recsys.rerank.blocklist-fpp", "0.001", 1e-9, 0.5,
       "False-positive rate the blocklist's Bloom filter is sized for (a false positive drops a good item; "
