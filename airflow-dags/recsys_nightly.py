@@ -1,6 +1,6 @@
 """recsys-nightly: one run of the pipeline per day, one spark-submit per step.
 
-events_landed -> build_matrix -> train -> cold_start -> candidates -> publish
+events_landed -> build_matrix -> train -> cold_start -> candidates -> rerank -> publish
 
 Run date. The DAG runs at 02:00 UTC. In Airflow 3 a cron schedule's logical date is the moment the run
 is triggered, so the run of 02:00 on day X has ``ds`` = X. The pipeline's ``--date D`` means "events up
@@ -33,7 +33,7 @@ from airflow.sdk import DAG, Param
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 DAG_ID = "recsys_nightly"
-STEPS = ["build-matrix", "train", "cold-start", "candidates", "publish"]
+STEPS = ["build-matrix", "train", "cold-start", "candidates", "rerank", "publish"]
 MAIN_CLASS = "io.recsysnightly.jobs.Main"
 
 # Where a deployment puts things (see the README, "Running the Airflow DAG"); each can be overridden by
@@ -115,7 +115,7 @@ def events_landed(marker: str, input: str, run_date: str) -> bool:
 
 with DAG(
     dag_id=DAG_ID,
-    description="recsys-nightly: build-matrix, train, cold-start, candidates, publish",
+    description="recsys-nightly: build-matrix, train, cold-start, candidates, rerank, publish",
     schedule="0 2 * * *",
     # Early enough for back-fills of old dates (the bundled sample is from 2018): a task gets no task
     # instance for a logical date before its start_date. catchup=False keeps it from scheduling those.

@@ -128,7 +128,8 @@ public final class ConfigKeys {
 
   // ---- candidates and publish
   public static final ConfigKey<Integer> CANDIDATES_N = intIn("recsys.candidates.n", "100", 1, 10_000,
-      "Candidates kept per user by the exact top-N.");
+      "Candidates kept per user by the exact top-N; rerank picks the published list from them, so 5x the list "
+          + "size by default: room for MMR, a category cap and the blocklist to choose from.");
   public static final ConfigKey<Integer> BLOCK_SIZE = intIn("recsys.candidates.block-size", "1024", 1, 65_536,
       "Users scored together in one matrix product.");
   public static final ConfigKey<String> CANDIDATES_MODE = oneOf("recsys.candidates.mode", "exact",
@@ -154,6 +155,23 @@ public final class ConfigKeys {
       "How similar items are scored: cosine of the item vectors, or their dot product.", "cosine", "dot");
   public static final ConfigKey<Integer> LIST_SIZE = intIn("recsys.publish.list-size", "20", 1, 10_000,
       "Length of each published recommendation list (at most recsys.candidates.n).");
+
+  // ---- rerank
+  public static final ConfigKey<Double> MMR_LAMBDA = doubleIn("recsys.rerank.mmr-lambda", "1", 0, 1,
+      "Diversity by maximal marginal relevance: lambda * score - (1 - lambda) * max cosine to items above; 1: off.");
+  public static final ConfigKey<Integer> CATEGORY_CAP = intIn("recsys.rerank.category-cap", "0", 0, 10_000,
+      "At most this many items of one category per list (the list may come out shorter); 0: off.");
+  public static final ConfigKey<Double> FRESHNESS_WEIGHT = doubleIn("recsys.rerank.freshness-weight", "0.1", 0, 1e6,
+      "Adds weight * 2^(-age/half-life) to the score, age = days from the item's created_ts to the end of D "
+          + "(no created_ts: no boost); 0: off.");
+  public static final ConfigKey<Double> FRESHNESS_HALF_LIFE_DAYS = doubleIn("recsys.rerank.freshness-half-life-days",
+      "365", 0.001, 1e6, "Half-life of the freshness boost, in days.");
+  public static final ConfigKey<Double> POPULARITY_BETA = doubleIn("recsys.rerank.popularity-beta", "0.01", 0, 1e6,
+      "Popularity de-biasing: subtracts beta * ln(1 + popularity), popularity = the item's users in the matrix; 0: off.");
+  public static final ConfigKey<Double> BLOOM_FPP = doubleIn("recsys.rerank.blocklist-fpp", "0.001", 1e-9, 0.5,
+      "False-positive rate the blocklist's Bloom filter is sized for (a false positive drops a good item; "
+          + "a blocked item never passes). The run reports the rate it measured.");
+
   public static final ConfigKey<Boolean> GATE_BEAT_BASELINE = bool("recsys.gate.require-beat-baseline", "true",
       "Refuse publication (exit 4) when ALS's NDCG@K is below the popularity baseline's.");
   public static final ConfigKey<Double> GATE_MIN_USER_SHARE = doubleIn("recsys.gate.min-user-share", "0.95", 0, 1,

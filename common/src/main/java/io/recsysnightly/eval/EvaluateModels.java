@@ -19,11 +19,15 @@ import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.rerank.BlocklistFilter;
+import io.recsysnightly.rerank.RerankRules;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -50,20 +54,27 @@ public final class EvaluateModels {
   private final PipelineConfig config;
   private final StepReport report;
   private final Progress progress;
+  private final boolean rerankTradeoffs;
 
   public EvaluateModels(RunContext ctx, StepReport report, Progress progress) {
+    this(ctx, report, progress, false);
+  }
+
+  /** @param rerankTradeoffs also measure ALS's lists under each re-ranking rule ({@link RerankTradeoffs}) */
+  private EvaluateModels(RunContext ctx, StepReport report, Progress progress, boolean rerankTradeoffs) {
     this.ctx = ctx;
     this.config = ctx.config();
     this.report = report;
     this.progress = progress;
+    this.rerankTradeoffs = rerankTradeoffs;
   }
 
   /** The {@code evaluate} command: evaluation only, its own metrics file, the train step's outputs untouched. */
-  public static StepReport executeStandalone(RunContext ctx) {
+  public static StepReport executeStandalone(RunContext ctx, boolean rerankTradeoffs) {
     StepReport report = new StepReport(STEP);
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("k", ctx.config().get(ConfigKeys.EVAL_K));
-    metrics.putAll(new EvaluateModels(ctx, report, ctx.progress(STEP)).evaluate());
+    metrics.putAll(new EvaluateModels(ctx, report, ctx.progress(STEP), rerankTradeoffs).evaluate());
     metrics.put("params", TrainAls.params(ctx.config()));
     Path out = standaloneMetrics(ctx);
     ctx.files().writeTextAtomically(out, StepReport.toJson(metrics));
@@ -127,6 +138,8 @@ public final class EvaluateModels {
     put(ALS, evaluator.evaluate(topK.run(alsQueries, scoredItems, Set.of()), holdout, userInfo, itemInfo), flat,
         details);
     tracker.advance("ALS");
+    Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
+        ? measureRerankTradeoffs(model, alsQueries, train, holdout, userInfo, itemInfo, spec) : Map.of();
 
     // Starter lists as a newcomer meets them: every held-out user is taken as cold (no history, nothing
     // excluded as seen) and gets the list of their segment, beside the global most-popular list.
@@ -183,8 +196,28 @@ public final class EvaluateModels {
     out.put("ks", spec.ks());
     out.put("evaluated", true);
     out.putAll(flat);
+    if (!tradeoffs.isEmpty()) {
+      out.put("rerank_tradeoffs", tradeoffs);
+    }
     out.put("details", details);
     return out;
+  }
+
+  private Map<String, Map<String, Double>> measureRerankTradeoffs(ALSModel model, Dataset<Row> alsQueries,
+      Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> userInfo, ItemInfo itemInfo, EvalSpec spec) {
+    progress.phase("re-ranking trade-offs on ALS's candidates");
+    int depth = Math.max(config.get(ConfigKeys.CANDIDATES_N), spec.maxK());
+    Dataset<Row> candidates = new BlockedTopN(depth, config.get(ConfigKeys.BLOCK_SIZE))
+        .run(alsQueries, Factors.items(model), Set.of());
+    Broadcast<BlocklistFilter> blocklist = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext())
+        .broadcast(BlocklistFilter.build(ctx.read(ctx.paths().blockedItems()).select("item_idx"),
+            config.get(ConfigKeys.BLOOM_FPP)));
+    Map<String, Map<String, Double>> tradeoffs = new RerankTradeoffs(spec, RerankRules.from(config))
+        .measure(candidates, train, ctx.read(ctx.paths().itemTable()), Factors.items(model), blocklist,
+            ctx.paths().date(), holdout, userInfo, itemInfo);
+    tradeoffs.forEach((setting, m) -> report.metric("re-ranked ALS, " + setting, m.toString()));
+    report.phaseDone("re-ranking trade-offs");
+    return tradeoffs;
   }
 
   private static void put(String name, ModelEvaluation e, Map<String, Object> flat, Map<String, Object> details) {

@@ -3,8 +3,10 @@ package io.recsysnightly.io;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.timestamp_seconds;
+import static org.apache.spark.sql.functions.when;
 
 import io.recsysnightly.RecsysException;
 import io.recsysnightly.config.ConfigKeys;
@@ -20,7 +22,8 @@ import org.apache.spark.sql.SparkSession;
  * Converts a raw MovieLens folder ({@code ratings.csv}, {@code movies.csv}) to the pipeline's input
  * schema, the protocol of the README's quality figure: every rating is one {@code rating} event
  * (a positive, whatever its stars), ids prefixed {@code u}/{@code m} as in data-samples/, an item's
- * category its first listed genre; no users, deletions or blocklist.
+ * category its first listed genre, its created_ts January 1st of the year in its title; no users,
+ * deletions or blocklist.
  */
 public final class MovieLensInput {
   private MovieLensInput() {}
@@ -44,7 +47,10 @@ public final class MovieLensInput {
     events.coalesce(1).write().mode(SaveMode.Overwrite).parquet(out.resolve("events.parquet").toString());
     Dataset<Row> items = spark.read().option("header", true).option("quote", "\"").option("escape", "\"")
         .csv(movies.toString())
-        .select(concat(lit("m"), col("movieId")).as("item_id"), split(col("genres"), "\\|").getItem(0).as("category"));
+        .withColumn("year", regexp_extract(col("title"), "\\((\\d{4})\\)\\s*$", 1))
+        // created_ts as data-samples/ has it: January 1st of the year in the title, when there is one.
+        .select(concat(lit("m"), col("movieId")).as("item_id"), split(col("genres"), "\\|").getItem(0).as("category"),
+            when(col("year").notEqual(""), concat(col("year"), lit("-01-01 00:00:00"))).as("created_ts"));
     items.coalesce(1).write().mode(SaveMode.Overwrite).parquet(out.resolve("items.parquet").toString());
     return config.with(ConfigKeys.INPUT_ROOT.name(), out.toString())
         .with(ConfigKeys.INPUT_EVENTS.name(), "events.parquet")

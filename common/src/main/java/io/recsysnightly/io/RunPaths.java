@@ -102,6 +102,11 @@ public final class RunPaths {
     return new Path(runDir(), "candidates/users");
   }
 
+  /** The lists to publish: the candidates after the re-rank step's rules, with reasons. */
+  public Path rerankedLists() {
+    return new Path(runDir(), "rerank/users");
+  }
+
   public Path similarItems() {
     return new Path(runDir(), "candidates/similar_items");
   }

@@ -24,6 +24,7 @@ import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.RunReport;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.rerank.Rerank;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,11 +35,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Step 5: writes the run's datasets and manifest under a staging path, moves them in one rename
+ * Step 6: writes the run's datasets and manifest under a staging path, moves them in one rename
  * into a publication directory never used before ({@code <output>/dt=D}, or {@code dt=D_2}... when
  * D was published already: see {@link Publications}) with {@code _SUCCESS} inside, then points
  * LATEST at it if the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
@@ -47,7 +49,8 @@ import org.apache.spark.sql.Row;
 public final class Publish {
   public static final String STEP = "publish";
   public static final String[] DATASETS = {"recommendations", "user_embeddings", "item_embeddings", "similar_items"};
-  private static final String[] EARLIER_STEPS = {BuildMatrix.STEP, TrainAls.STEP, ColdStart.STEP, Candidates.STEP};
+  private static final String[] EARLIER_STEPS = {BuildMatrix.STEP, TrainAls.STEP, ColdStart.STEP, Candidates.STEP,
+      Rerank.STEP};
 
   private final RunContext ctx;
   private final PipelineConfig config;
@@ -78,7 +81,7 @@ public final class Publish {
     Dataset<Row> itemIds = items.select("item_idx", "item_id");
     int listSize = config.get(ConfigKeys.LIST_SIZE);
 
-    Dataset<Row> lists = withItemIds(ctx.read(ctx.paths().candidates()), "user_idx", "recs", itemIds, listSize);
+    Dataset<Row> lists = withItemIds(ctx.read(ctx.paths().rerankedLists()), "user_idx", "recs", itemIds, listSize, true);
     Dataset<Row> recommendations = users.join(userVectors.select("user_idx", "source"), "user_idx", "left")
         .join(lists, "user_idx", "left")
         .select(col("user_id"), coalesce(col("recs"), expr("array()").cast(lists.schema().apply("recs").dataType()))
@@ -91,7 +94,7 @@ public final class Publish {
         col("vector").as("embedding"), col("category"), col("source"), col("popularity"),
         lit(version).as("model_version")), staging, "item_embeddings");
     Dataset<Row> similar = withItemIds(ctx.read(ctx.paths().similarItems()), "item_idx", "similar", itemIds,
-        config.get(ConfigKeys.SIMILAR_M));
+        config.get(ConfigKeys.SIMILAR_M), false);
     write(similar.join(itemIds, "item_idx").select("item_id", "similar"), staging, "similar_items");
     Dataset<Row> segments = withItemIds(ctx.read(ctx.paths().segmentLists()), "segment", "recs", itemIds, listSize);
     write(segments.select(col("segment"), col("recs"), when(col("segment").equalTo(StarterLists.ALL),
@@ -157,19 +160,27 @@ public final class Publish {
   }
 
   /**
-   * Replaces the item indices in {@code listCol} (array of item_idx, score, rank) by item ids,
-   * keeping at most {@code limit} entries in rank order.
+   * Replaces the item indices in {@code listCol} (array of item_idx, score, rank and, in the
+   * recommendation lists, reason) by item ids, keeping at most {@code limit} entries in rank order.
    */
   private static Dataset<Row> withItemIds(Dataset<Row> lists, String key, String listCol, Dataset<Row> itemIds,
-      int limit) {
-    Dataset<Row> entries = lists
-        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"))
-        .select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"), col("e.rank").as("rank"))
+      int limit, boolean withReason) {
+    String reasonOut = withReason ? ", 'reason', e.reason" : "";
+    Dataset<Row> exploded = lists
+        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"));
+    Dataset<Row> entries = (withReason
+        ? exploded.select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"),
+            col("e.rank").as("rank"), col("e.reason").as("reason"))
+        : exploded.select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"),
+            col("e.rank").as("rank")))
         .join(broadcast(itemIds), "item_idx");
+    // rank first: the struct sorts by it.
+    Column sortable = withReason ? struct(col("rank"), col("item_id"), col("score"), col("reason"))
+        : struct(col("rank"), col("item_id"), col("score"));
     return entries.groupBy("_key")
-        .agg(sort_array(collect_list(struct(col("rank"), col("item_id"), col("score")))).as("sorted"))
+        .agg(sort_array(collect_list(sortable)).as("sorted"))
         .select(col("_key").as(key), expr("transform(sorted, e -> named_struct('item_id', e.item_id, 'score', e.score, "
-            + "'rank', e.rank))").as(listCol));
+            + "'rank', e.rank" + reasonOut + "))").as(listCol));
   }
 
   private void write(Dataset<Row> data, Path staging, String name) {

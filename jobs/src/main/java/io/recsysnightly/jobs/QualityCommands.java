@@ -17,6 +17,8 @@ final class QualityCommands {
   static final CommandOption MOVIELENS = CommandOption.value("movielens", "DIR",
       "Convert a raw MovieLens folder (ratings.csv, movies.csv: every rating a positive) and build the matrix "
           + "from it first.");
+  static final CommandOption RERANK_TRADEOFFS = CommandOption.flag("rerank-tradeoffs",
+      "Also evaluate ALS's lists re-ranked with every rule off and with each rule at two settings.");
   static final CommandOption WRITE_CONF = CommandOption.value("write-conf", "FILE",
       "Where to write the best configuration (default <work>/dt=D/tune/tuned.properties).");
 
@@ -24,7 +26,8 @@ final class QualityCommands {
 
   static Command evaluate() {
     return new Command("evaluate", "Evaluate ALS beside most-popular, decayed most-popular and item-kNN on the holdout.",
-        List.of(MOVIELENS), true, ctx -> print(EvaluateModels.executeStandalone(prepare(ctx))));
+        List.of(MOVIELENS, RERANK_TRADEOFFS), true,
+        ctx -> print(EvaluateModels.executeStandalone(prepare(ctx), ctx.flag("rerank-tradeoffs"))));
   }
 
   static Command tune() {

@@ -7,6 +7,7 @@ import io.recsysnightly.knn.Candidates;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.publish.Publish;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.rerank.Rerank;
 import io.recsysnightly.report.Summary;
 import java.util.List;
 
@@ -20,6 +21,8 @@ enum Step {
       (ctx, force) -> new ColdStart(ctx).execute()),
   CANDIDATES(Candidates.STEP, "Exact top-N candidates per user and most similar items per item.",
       (ctx, force) -> new Candidates(ctx).execute()),
+  RERANK(Rerank.STEP, "Re-rank the candidates into the lists to publish (rules, diversity), with reasons.",
+      (ctx, force) -> new Rerank(ctx).execute()),
   PUBLISH(Publish.STEP, "Write the dated publication; move LATEST if the quality gate passes.",
       (ctx, force) -> new Publish(ctx, force).execute());
 

@@ -73,7 +73,7 @@ class CommandLineTest {
     for (Command c : Commands.ALL) {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
-    assertEquals(List.of("build-matrix", "train", "cold-start", "candidates", "publish", "evaluate", "tune",
+    assertEquals(List.of("build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "evaluate", "tune",
         "nightly", "status", "rollback", "generate", "bench"), Commands.ALL.stream().map(Command::name).toList());
   }
 
@@ -92,7 +92,7 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "publish", "nightly", "status",
+  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "nightly", "status",
       "rollback", "evaluate", "tune", "generate", "bench"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));

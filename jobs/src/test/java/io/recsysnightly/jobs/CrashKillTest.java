@@ -33,13 +33,14 @@ class CrashKillTest {
       "publish.latest-tmp", "publish.latest-written", "publish.done");
   /** Points between the steps of nightly. */
   static final List<String> NIGHTLY_POINTS = List.of("nightly.before-build-matrix", "nightly.after-build-matrix",
-      "nightly.after-train", "nightly.after-cold-start", "nightly.after-candidates", "nightly.before-publish");
+      "nightly.after-train", "nightly.after-cold-start", "nightly.after-candidates", "nightly.after-rerank",
+      "nightly.before-publish");
 
   @Test
   void aKillAtAnyPointLeavesLatestCompleteAndTheDateCanBeRerun(@TempDir Path dir) throws Exception {
     SmallRun run = new SmallRun(dir);
     run.runOk("nightly", SmallRun.D1);
-    for (String step : List.of("build-matrix", "train", "cold-start", "candidates")) {
+    for (String step : List.of("build-matrix", "train", "cold-start", "candidates", "rerank")) {
       run.runOk(step, SmallRun.D2);
     }
     assertEquals("dt=" + SmallRun.D1, run.assertLatestComplete());

@@ -43,7 +43,8 @@ class NightlyEndToEndTest {
 
   @Test
   void schemasAreAsDocumented() {
-    assertEquals(Map.of("user_id", "VARCHAR", "recs", "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER)[]",
+    assertEquals(Map.of("user_id", "VARCHAR", "recs",
+        "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER, reason VARCHAR)[]",
         "source", "VARCHAR", "model_version", "VARCHAR"), schema("recommendations"));
     assertEquals(Map.of("user_id", "VARCHAR", "embedding", "FLOAT[]", "source", "VARCHAR", "n_interactions",
         "BIGINT", "model_version", "VARCHAR"), schema("user_embeddings"));
@@ -151,6 +152,21 @@ class NightlyEndToEndTest {
   }
 
   @Test
+  void everyRecommendationSaysWhy() {
+    String events = sample("events.csv");
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + RECS + " WHERE coalesce(rec.reason, '') = ''"), "no reason");
+    // "because you interacted with X": X is an item of that user's events.
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + RECS + " r WHERE rec.reason LIKE 'because you interacted "
+        + "with %' AND NOT EXISTS (SELECT 1 FROM " + events + " e WHERE trim(e.user_id) = r.user_id AND trim(e.item_id) "
+        + "= substr(r.rec.reason, 29))"), "a reason names an item the user never interacted with");
+    // Users without events (cold-start vectors) get the category kind of reason; the others the item kind.
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + RECS + " r WHERE NOT rec.reason LIKE 'popular%' AND NOT "
+        + "EXISTS (SELECT 1 FROM " + events + " e WHERE trim(e.user_id) = r.user_id)"), "a cold user told of an item");
+    assertTrue(duckdbLong("SELECT count(*) FROM " + RECS + " WHERE rec.reason LIKE 'because you interacted with %'")
+        > 10_000, "users with events are told which of their items");
+  }
+
+  @Test
   void ranksRunOneToNWithScoresNonIncreasing() {
     assertEquals(20, duckdbLong("SELECT max(len(recs)) FROM " + parquet("recommendations")));
     assertEquals(0, duckdbLong("SELECT count(*) FROM " + RECS + " WHERE rec.rank <> pos"), "ranks are not 1..N");
@@ -182,7 +198,7 @@ class NightlyEndToEndTest {
     assertEquals(104_168, ((Number) ((Map<String, Object>) m.get("input_counts")).get("event rows in")).longValue());
     assertEquals("2018-09-25", ((Map<String, Object>) m.get("config")).get("recsys.run.date"));
     assertTrue(((Map<String, Object>) m.get("steps")).keySet().containsAll(
-        List.of("build-matrix", "train", "cold-start", "candidates")));
+        List.of("build-matrix", "train", "cold-start", "candidates", "rerank")));
   }
 
   private static Map<String, String> schema(String dataset) {

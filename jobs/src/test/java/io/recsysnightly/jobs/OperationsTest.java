@@ -80,7 +80,7 @@ class OperationsTest {
   @Order(2)
   @Test
   void aRunFallingBelowTheLastPublishedOneIsRefusedAndForceIsRecorded() throws IOException {
-    for (String step : List.of("build-matrix", "train", "cold-start", "candidates")) {
+    for (String step : List.of("build-matrix", "train", "cold-start", "candidates", "rerank")) {
       run.runOk(step, SmallRun.D2);
     }
     Path metrics = run.out().resolve("_work/dt=" + SmallRun.D2 + "/metrics.json");
