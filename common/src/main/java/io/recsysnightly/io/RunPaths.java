@@ -107,6 +107,11 @@ public final class RunPaths {
     return new Path(runDir(), "rerank/users");
   }
 
+  /** The segment starter lists after the same re-ranking rules as personal lists. */
+  public Path rerankedSegmentLists() {
+    return new Path(runDir(), "rerank/segments");
+  }
+
   public Path similarItems() {
     return new Path(runDir(), "candidates/similar_items");
   }

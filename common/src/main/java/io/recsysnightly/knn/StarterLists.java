@@ -45,13 +45,19 @@ public final class StarterLists {
    * @return {@code segment string, recs array<struct<item_idx, score, rank>>}
    */
   public static Dataset<Row> segmentLists(Dataset<Row> segmentMeans, ItemSide side, BlockedTopN topN) {
-    // The kernel keys queries by int: number the segments in name order, then map back.
-    Dataset<Row> numbered = segmentMeans.withColumn("query_idx", row_number().over(Window.orderBy("segment")))
-        .cache();
+    Dataset<Row> numbered = numbered(segmentMeans, "query_idx").cache();
     Dataset<Row> queries = numbered.select(col("query_idx"), col("vector"),
         lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen"));
     return topN.run(queries, side).join(numbered.select("query_idx", "segment"), "query_idx")
         .select("segment", "recs");
+  }
+
+  /**
+   * {@code bySegment} with an int column {@code indexCol} numbering the segments in name order: the
+   * kernel and the re-ranker key their rows by int; join back on it to get the segment.
+   */
+  public static Dataset<Row> numbered(Dataset<Row> bySegment, String indexCol) {
+    return bySegment.withColumn(indexCol, row_number().over(Window.orderBy("segment")));
   }
 
   /**

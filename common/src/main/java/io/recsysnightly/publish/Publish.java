@@ -96,11 +96,13 @@ public final class Publish {
     Dataset<Row> similar = withItemIds(ctx.read(ctx.paths().similarItems()), "item_idx", "similar", itemIds,
         config.get(ConfigKeys.SIMILAR_M), false);
     write(similar.join(itemIds, "item_idx").select("item_id", "similar"), staging, "similar_items");
-    Dataset<Row> segments = withItemIds(ctx.read(ctx.paths().segmentLists()), "segment", "recs", itemIds, listSize);
+    Dataset<Row> segments = withItemIds(ctx.read(ctx.paths().rerankedSegmentLists()), "segment", "recs", itemIds,
+        listSize, true);
     write(segments.select(col("segment"), col("recs"), when(col("segment").equalTo(StarterLists.ALL),
         lit("liked by most people")).otherwise(concat(lit("liked by people in segment "), col("segment"))).as("reason"),
         lit(version).as("model_version")), staging, "segment_recommendations");
-    Dataset<Row> categories = withItemIds(ctx.read(ctx.paths().categoryLists()), "category", "recs", itemIds, listSize);
+    Dataset<Row> categories = withItemIds(ctx.read(ctx.paths().categoryLists()), "category", "recs", itemIds,
+        listSize, false);
     write(categories.select(col("category"), col("recs"), concat(lit("popular in "), col("category")).as("reason"),
         lit(version).as("model_version")), staging, "category_recommendations");
     report.phaseDone("write");

@@ -3,10 +3,12 @@ package io.recsysnightly.rerank;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.io.RunContext;
+import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import io.recsysnightly.spark.ScalaSeqs;
@@ -68,16 +70,27 @@ public final class Rerank {
     Dataset<Row> candidates = ctx.read(ctx.paths().candidates());
     Dataset<Row> interacted = ctx.read(ctx.paths().matrixAll()).groupBy("user_idx")
         .agg(sort_array(collect_list("item_idx")).as("interacted"));
-    Dataset<Row> lists = rerank(candidates.join(interacted, "user_idx", "left"), new ListReranker(rules, catalog),
-        sharedFilter);
+    ListReranker reranker = new ListReranker(rules, catalog);
+    Dataset<Row> lists = rerank(candidates.join(interacted, "user_idx", "left"), reranker, sharedFilter);
     ctx.writeAtomically(lists.orderBy("user_idx"), ctx.paths().rerankedLists());
     countLists(ctx.read(ctx.paths().rerankedLists()), rules.listSize());
     report.phaseDone("re-rank");
+
+    // Starter lists get the same rules; nobody behind them has interacted with anything.
+    progress.phase("re-ranking the segment starter lists");
+    Dataset<Row> segments = StarterLists.numbered(ctx.read(ctx.paths().segmentLists()), "user_idx")
+        .withColumn("interacted", lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)));
+    Dataset<Row> starter = rerank(segments, reranker, sharedFilter)
+        .join(segments.select("user_idx", "segment"), "user_idx").select("segment", "recs");
+    ctx.writeAtomically(starter.orderBy("segment"), ctx.paths().rerankedSegmentLists());
+    report.count("segment starter lists", ctx.read(ctx.paths().rerankedSegmentLists()).count());
+    report.phaseDone("starter lists");
 
     progress.phase("measuring the Bloom filter's false positives on the candidates");
     measureFalsePositives(candidates, blocked, sharedFilter);
     report.phaseDone("false positives");
     report.output("lists", ctx.paths().rerankedLists());
+    report.output("segment starter lists", ctx.paths().rerankedSegmentLists());
     return ctx.finish(report);
   }
 

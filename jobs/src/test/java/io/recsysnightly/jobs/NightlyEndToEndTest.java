@@ -52,10 +52,11 @@ class NightlyEndToEndTest {
         "popularity", "BIGINT", "model_version", "VARCHAR"), schema("item_embeddings"));
     assertEquals(Map.of("item_id", "VARCHAR", "similar", "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER)[]"),
         schema("similar_items"));
-    for (String starter : List.of("segment", "category")) {
-      assertEquals(Map.of(starter, "VARCHAR", "recs", "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER)[]",
-          "reason", "VARCHAR", "model_version", "VARCHAR"), schema(starter + "_recommendations"));
-    }
+    assertEquals(Map.of("segment", "VARCHAR", "recs",
+        "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER, reason VARCHAR)[]", "reason", "VARCHAR",
+        "model_version", "VARCHAR"), schema("segment_recommendations"));
+    assertEquals(Map.of("category", "VARCHAR", "recs", "STRUCT(item_id VARCHAR, score FLOAT, rank INTEGER)[]",
+        "reason", "VARCHAR", "model_version", "VARCHAR"), schema("category_recommendations"));
   }
 
   @Test
@@ -118,7 +119,8 @@ class NightlyEndToEndTest {
 
   /**
    * Starter lists: one per segment of users with a personal vector plus __all__, no blocked or
-   * unavailable item; a user without events gets exactly their segment's list (same mean vector);
+   * unavailable item; a user without events gets exactly their segment's list (same mean vector, same
+   * re-ranking rules);
    * category lists hold only items of their category.
    */
   @Test
@@ -143,7 +145,8 @@ class NightlyEndToEndTest {
     long coldEntries = duckdbLong("SELECT count(*) FROM " + cold);
     assertTrue(coldEntries >= 20, "the sample has cold users of segments with lists: " + coldEntries);
     assertEquals(coldEntries, duckdbLong("SELECT count(*) FROM " + cold + " c JOIN " + entries
-        + " s ON s.segment = c.segment AND s.pos = c.pos AND s.rec.item_id = c.rec.item_id"));
+        + " s ON s.segment = c.segment AND s.pos = c.pos AND s.rec.item_id = c.rec.item_id"
+        + " AND s.rec.reason = c.rec.reason"), "a cold user's list differs from their segment's starter list");
 
     String categories = "(SELECT category, UNNEST(recs) AS rec FROM " + parquet("category_recommendations") + ")";
     assertTrue(duckdbLong("SELECT count(DISTINCT category) FROM " + categories) >= 15);
