@@ -101,6 +101,9 @@ public final class ConfigKeys {
       "Half-life of the time-decayed most-popular baseline (each training pair weighs 2^(-age/half-life)).");
   public static final ConfigKey<Boolean> ITEM_KNN = bool("recsys.eval.item-knn", "true",
       "Also evaluate the item-kNN baseline (cosine item-item); skipped when users x items exceeds 2e8.");
+  public static final ConfigKey<Boolean> EVAL_RERANK_TRADEOFFS = bool("recsys.eval.rerank-tradeoffs", "false",
+      "Also evaluate ALS's lists re-ranked with each rule off and at two settings (10 more evaluations); the run "
+          + "report then plots them. evaluate --rerank-tradeoffs does the same.");
 
   // ---- tune
   public static final ConfigKey<String> TUNE_MODE = oneOf("recsys.tune.mode", "random",

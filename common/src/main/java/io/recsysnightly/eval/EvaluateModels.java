@@ -57,7 +57,7 @@ public final class EvaluateModels {
   private final boolean rerankTradeoffs;
 
   public EvaluateModels(RunContext ctx, StepReport report, Progress progress) {
-    this(ctx, report, progress, false);
+    this(ctx, report, progress, ctx.config().get(ConfigKeys.EVAL_RERANK_TRADEOFFS));
   }
 
   /** @param rerankTradeoffs also measure ALS's lists under each re-ranking rule ({@link RerankTradeoffs}) */
@@ -74,7 +74,8 @@ public final class EvaluateModels {
     StepReport report = new StepReport(STEP);
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("k", ctx.config().get(ConfigKeys.EVAL_K));
-    metrics.putAll(new EvaluateModels(ctx, report, ctx.progress(STEP), rerankTradeoffs).evaluate());
+    metrics.putAll(new EvaluateModels(ctx, report, ctx.progress(STEP),
+        rerankTradeoffs || ctx.config().get(ConfigKeys.EVAL_RERANK_TRADEOFFS)).evaluate());
     metrics.put("params", TrainAls.params(ctx.config()));
     Path out = standaloneMetrics(ctx);
     ctx.files().writeTextAtomically(out, StepReport.toJson(metrics));

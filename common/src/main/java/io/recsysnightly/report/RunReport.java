@@ -96,6 +96,10 @@ public final class RunReport {
           Svg.bars("starter", "starter lists at K=" + k, names, starter, "%.2f"));
     }
 
+    if (metrics.get("rerank_tradeoffs") instanceof Map<?, ?> tradeoffs && !tradeoffs.isEmpty()) {
+      rerankTradeoffs(body, map(tradeoffs), k);
+    }
+
     double[] x = ks.stream().mapToDouble(Integer::doubleValue).toArray();
     for (String metric : new String[] {"recall", "ndcg"}) {
       Map<String, double[]> curves = new LinkedHashMap<>();
@@ -159,6 +163,18 @@ public final class RunReport {
     List<String> bucketLabels = buckets.stream().map(n -> n + " (" + users(alsBuckets.get(n)) + " users)").toList();
     section(body, "NDCG@" + k + " by activity bucket", Svg.bars("ndcg-by-activity", "ndcg by activity", bucketLabels,
         byBucket, "%.2f"));
+  }
+
+  /** What each re-ranking rule costs and buys: per setting, NDCG, coverage, diversity and popularity at K. */
+  private static void rerankTradeoffs(StringBuilder body, Map<String, Object> tradeoffs, int k) {
+    List<String> settings = new ArrayList<>(tradeoffs.keySet());
+    Map<String, double[]> series = new LinkedHashMap<>();
+    for (String metric : new String[] {"ndcg", "coverage", "diversity", "popularity_of_recommended"}) {
+      series.put(metric.replace('_', ' ') + "@" + k, settings.stream()
+          .mapToDouble(s -> number(map(tradeoffs.get(s)).get(metric + "@" + k))).toArray());
+    }
+    section(body, "Re-ranking rules: what each costs and buys at K=" + k + " (ALS's lists on the holdout)",
+        Svg.bars("rerank-tradeoffs", "re-ranking trade-offs at K=" + k, settings, series, "%.2f"));
   }
 
   private static void table(StringBuilder body, Map<String, Object> metrics, List<String> models, List<Integer> ks,

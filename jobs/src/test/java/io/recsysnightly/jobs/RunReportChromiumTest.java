@@ -35,8 +35,9 @@ class RunReportChromiumTest {
     String html = Files.readString(report);
     assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"), "self-contained: no network references");
     int plots = html.split("<svg class=\"plot\"", -1).length - 1;
-    assertTrue(plots >= 9, "metrics, recall@K, ndcg@K, long tail, scores, coverage by category, segments, "
-        + "activity, timings: found " + plots);
+    assertTrue(plots >= 11, "metrics, starter lists, re-ranking trade-offs, recall@K, ndcg@K, long tail, scores, "
+        + "coverage by category, segments, activity, timings: found " + plots);
+    assertTrue(html.contains("id=\"rerank-tradeoffs\"") && html.contains("id=\"starter\""), "trade-off and starter plots");
 
     Run dom = run(chromium, report, "--dump-dom");
     Matcher m = PLOTS.matcher(dom.stdout);

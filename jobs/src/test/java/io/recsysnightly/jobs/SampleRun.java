@@ -29,7 +29,9 @@ final class SampleRun {
       try {
         Path out = Files.createTempDirectory("recsys-e2e-");
         int code = Main.run(new String[] {"nightly", "--conf", REPO.resolve("conf/recsys.properties").toString(),
-            "--input", REPO.resolve("data-samples").toString(), "--output", out.toString()}, SharedSpark::get);
+            "--input", REPO.resolve("data-samples").toString(), "--output", out.toString(),
+            // The report's re-ranking trade-off plot is only drawn when they are measured.
+            "--set", "recsys.eval.rerank-tradeoffs=true"}, SharedSpark::get);
         assertEquals(0, code, "nightly on data-samples/ must succeed");
         output = out;
       } catch (IOException e) {
