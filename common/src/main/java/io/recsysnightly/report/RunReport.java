@@ -165,16 +165,34 @@ public final class RunReport {
         byBucket, "%.2f"));
   }
 
-  /** What each re-ranking rule costs and buys: per setting, NDCG, coverage, diversity and popularity at K. */
+  /**
+   * What each re-ranking rule costs and buys: per setting, NDCG and coverage at K as labelled bars
+   * (ten settings do not fit as grouped bars), and all four measures in a table.
+   */
   private static void rerankTradeoffs(StringBuilder body, Map<String, Object> tradeoffs, int k) {
-    List<String> settings = new ArrayList<>(tradeoffs.keySet());
-    Map<String, double[]> series = new LinkedHashMap<>();
-    for (String metric : new String[] {"ndcg", "coverage", "diversity", "popularity_of_recommended"}) {
-      series.put(metric.replace('_', ' ') + "@" + k, settings.stream()
-          .mapToDouble(s -> number(map(tradeoffs.get(s)).get(metric + "@" + k))).toArray());
+    String[] metrics = {"ndcg", "coverage", "diversity", "popularity_of_recommended"};
+    Map<String, Object> ndcg = new LinkedHashMap<>();
+    Map<String, Object> coverage = new LinkedHashMap<>();
+    body.append("<section><h2>Re-ranking rules: what each costs and buys at K=").append(k)
+        .append(" (ALS's lists on the holdout)</h2><table><tr><th>setting</th>");
+    for (String m : metrics) {
+      body.append("<th>").append(Svg.esc(m.replace('_', ' ') + "@" + k)).append("</th>");
     }
-    section(body, "Re-ranking rules: what each costs and buys at K=" + k + " (ALS's lists on the holdout)",
-        Svg.bars("rerank-tradeoffs", "re-ranking trade-offs at K=" + k, settings, series, "%.2f"));
+    body.append("</tr>");
+    for (Map.Entry<String, Object> setting : tradeoffs.entrySet()) {
+      Map<String, Object> values = map(setting.getValue());
+      ndcg.put(setting.getKey(), values.get("ndcg@" + k));
+      coverage.put(setting.getKey(), values.get("coverage@" + k));
+      body.append("<tr><td>").append(Svg.esc(setting.getKey())).append("</td>");
+      for (String m : metrics) {
+        body.append(String.format(Locale.ROOT, "<td>%.4f</td>", number(values.get(m + "@" + k))));
+      }
+      body.append("</tr>");
+    }
+    body.append("</table></section>");
+    hbarSection(body, "NDCG@" + k + " by re-ranking setting", "rerank-tradeoffs", ndcg, "%.4f", tradeoffs.size());
+    hbarSection(body, "Catalogue coverage@" + k + " by re-ranking setting", "rerank-coverage", coverage, "%.4f",
+        tradeoffs.size());
   }
 
   private static void table(StringBuilder body, Map<String, Object> metrics, List<String> models, List<Integer> ks,
