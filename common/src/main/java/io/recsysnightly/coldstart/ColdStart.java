@@ -1,32 +1,19 @@
 package io.recsysnightly.coldstart;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.struct;
 
-import io.recsysnightly.als.Confidence;
-import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
-import io.recsysnightly.spark.ScalaSeqs;
 import java.sql.Timestamp;
 import java.time.LocalDate;
-import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -42,10 +29,6 @@ public final class ColdStart {
   public static final String SEGMENT_MEAN = "segment_mean";
   public static final String GLOBAL_MEAN = "global_mean";
   public static final String CATEGORY_MEAN = "category_mean";
-
-  private static final StructType VECTOR_ROW = new StructType()
-      .add("user_idx", DataTypes.IntegerType, false)
-      .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), true);
 
   private final RunContext ctx;
   private final PipelineConfig config;
@@ -88,7 +71,7 @@ public final class ColdStart {
         .join(userFactors.select(col("user_idx"), lit(true).as("trained")), "user_idx", "left")
         .where(col("last_ts").geq(lit(trainedUpTo)).or(col("trained").isNull()))
         .select("user_idx");
-    Dataset<Row> foldedIn = foldIn(matrix.join(toFoldIn, "user_idx"), itemFactors).where(col("vector").isNotNull());
+    Dataset<Row> foldedIn = FoldIn.users(matrix.join(toFoldIn, "user_idx"), itemFactors, config);
     Dataset<Row> personal = userFactors.join(toFoldIn, "user_idx", "left_anti")
         .select(col("user_idx"), col("vector"), lit(ALS).as("source"))
         .unionByName(foldedIn.select(col("user_idx"), col("vector"), lit(FOLD_IN).as("source")))
@@ -114,39 +97,6 @@ public final class ColdStart {
 
     report.output("vectors", ctx.paths().userVectors().getParent());
     return ctx.finish(report);
-  }
-
-  /** Exact fold-in for the users in {@code interactions} ({@code user_idx, item_idx, strength}). */
-  private Dataset<Row> foldIn(Dataset<Row> interactions, Dataset<Row> itemFactors) {
-    FactorMatrix y = FactorMatrix.collect(itemFactors, "item_idx");
-    FoldInSolver solver = new FoldInSolver(y.vectors(), y.ids(), y.rank(), config.get(ConfigKeys.ALS_ALPHA),
-        config.get(ConfigKeys.ALS_REG));
-    Broadcast<FoldInSolver> shared = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).broadcast(solver);
-    Confidence confidence = Confidence.from(config);
-    MapFunction<Row, Row> solve = r -> {
-      List<Row> entries = r.getList(1);
-      int[] itemIdx = new int[entries.size()];
-      double[] ratings = new double[entries.size()];
-      for (int i = 0; i < itemIdx.length; i++) {
-        itemIdx[i] = entries.get(i).getInt(0);
-        ratings[i] = confidence.rating(entries.get(i).getDouble(1));
-      }
-      return RowFactory.create(r.getInt(0), toSeq(shared.value().solve(itemIdx, ratings)));
-    };
-    return interactions.groupBy("user_idx")
-        .agg(collect_list(struct(col("item_idx"), col("strength"))).as("entries"))
-        .map(solve, Encoders.row(VECTOR_ROW));
-  }
-
-  private static scala.collection.immutable.Seq<Float> toSeq(float[] v) {
-    if (v == null) {
-      return null;
-    }
-    Float[] boxed = new Float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      boxed[i] = v[i];
-    }
-    return ScalaSeqs.seq(List.of(boxed));
   }
 
   private void countBySource(Dataset<Row> vectors, String what) {

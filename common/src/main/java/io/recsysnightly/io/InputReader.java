@@ -39,6 +39,10 @@ public final class InputReader {
     this.files = new FileStore(spark.sparkContext().hadoopConfiguration());
   }
 
+  public SparkSession spark() {
+    return spark;
+  }
+
   /** The input, or empty when it is optional and not configured. */
   public Optional<Dataset<Row>> readOptional(InputSpec spec) {
     String configured = config.get(spec.pathKey());

@@ -126,6 +126,11 @@ public final class RunPaths {
     return new Path(runDir(), "candidates/categories");
   }
 
+  /** Malformed event rows the intraday refresh met since the publication of this date. */
+  public Path refreshBadRecords() {
+    return new Path(runDir(), "refresh/bad_records");
+  }
+
   /** Per-step results (counts, timings) that publish gathers into the manifest. */
   public Path stepReport(String step) {
     return new Path(runDir(), "steps/" + step + ".json");

@@ -51,10 +51,9 @@ public final class Candidates {
         .agg(sort_array(collect_list("item_idx")).as("seen"));
     Dataset<Row> queries = userVectors.join(seen, "user_idx", "left")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-    TopNKernel.Backend backend = TopNKernel.Backend.parse(config.get(ConfigKeys.CANDIDATES_KERNEL));
-    BlockedTopN topN = new BlockedTopN(n, config.get(ConfigKeys.BLOCK_SIZE),
-        config.get(ConfigKeys.BROADCAST_BUDGET_MB) * (1L << 20), backend);
-    report.metric("kernel", backend.resolve().name().toLowerCase(java.util.Locale.ROOT));
+    BlockedTopN topN = kernel(config);
+    report.metric("kernel", TopNKernel.Backend.parse(config.get(ConfigKeys.CANDIDATES_KERNEL)).resolve().name()
+        .toLowerCase(java.util.Locale.ROOT));
     Scoring scoring = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING);
     report.metric("scoring", scoring.name().toLowerCase(java.util.Locale.ROOT));
     FactorMatrix items = FactorMatrix.collect(scoring.items(itemVectors), "item_idx");
@@ -93,6 +92,13 @@ public final class Candidates {
     report.output("segment starter lists", ctx.paths().segmentLists());
     report.output("category lists", ctx.paths().categoryLists());
     return ctx.finish(report);
+  }
+
+  /** The top-N kernel as configured: list length, user block size, broadcast budget, backend. */
+  public static BlockedTopN kernel(PipelineConfig config) {
+    return new BlockedTopN(config.get(ConfigKeys.CANDIDATES_N), config.get(ConfigKeys.BLOCK_SIZE),
+        config.get(ConfigKeys.BROADCAST_BUDGET_MB) * (1L << 20),
+        TopNKernel.Backend.parse(config.get(ConfigKeys.CANDIDATES_KERNEL)));
   }
 
   /**

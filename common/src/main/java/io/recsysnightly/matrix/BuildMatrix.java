@@ -57,9 +57,7 @@ public final class BuildMatrix {
     InputReader reader = new InputReader(ctx.spark(), config, ctx.paths());
 
     progress.phase("reading and validating events");
-    Dataset<Row> forgotten = reader.readOptional(InputSpec.DELETIONS)
-        .map(d -> d.select(trim(col("user_id")).as("id")).where(col("id").isNotNull()).distinct())
-        .orElseGet(() -> ctx.spark().createDataFrame(List.of(), ID_ONLY));
+    Dataset<Row> forgotten = forgottenUsers(reader);
     forgotten.persist(StorageLevel.MEMORY_AND_DISK());
     report.count("deletion requests", forgotten.count());
 
@@ -76,10 +74,8 @@ public final class BuildMatrix {
     report.phaseDone("validate");
 
     progress.phase("weighting events into interaction strengths");
-    Dataset<Row> valid = selectEventsOfRun(annotated, forgotten, date, endMicros);
-    InteractionWeighter weighter = new InteractionWeighter(config.get(ConfigKeys.EVENT_WEIGHTS),
-        config.get(ConfigKeys.VALUE_TRANSFORM), config.get(ConfigKeys.HALF_LIFE_DAYS),
-        config.get(ConfigKeys.MAX_STRENGTH), config.get(ConfigKeys.MAX_EVENTS_PER_USER));
+    Dataset<Row> valid = selectEventsOfRun(annotated, forgotten, endMicros);
+    InteractionWeighter weighter = InteractionWeighter.from(config);
     Dataset<Row> capped = weighter.capPerUser(valid);
     Dataset<Row> pairs = weighter.strengths(capped, endMicros).where(col("strength").gt(0));
     pairs.persist(StorageLevel.MEMORY_AND_DISK());
@@ -161,26 +157,43 @@ public final class BuildMatrix {
   }
 
   /** Valid events within the run's window, of users who did not ask to be forgotten. */
-  private Dataset<Row> selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, LocalDate date,
-      long endMicros) {
-    Dataset<Row> validRows = annotated.where(col(EventValidator.REASON).isNull())
-        .select("user_id", "item_id", "event_type", "ts", "value_d");
-    // An event repeated exactly (same user, item, type, time, value) is an upstream replay, not a
-    // second interaction: counting it twice would double its weight, and a retried feed would change results.
-    Dataset<Row> valid = validRows.dropDuplicates();
+  private Dataset<Row> selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, long endMicros) {
+    Dataset<Row> validRows = annotated.where(col(EventValidator.REASON).isNull());
+    Dataset<Row> valid = distinctValid(validRows);
     long validCount = valid.count();
     report.count("duplicate events dropped", validRows.count() - validCount);
-    Dataset<Row> inWindow = valid.where(col("ts").lt(lit(new Timestamp(endMicros / 1000))));
-    int lookback = config.get(ConfigKeys.LOOKBACK_DAYS);
-    if (lookback > 0) {
-      long startMicros = endOfDayMicros(date.minusDays(lookback));
-      inWindow = inWindow.where(col("ts").geq(lit(new Timestamp(startMicros / 1000))));
-    }
+    Dataset<Row> inWindow = inWindow(valid, endMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
     long windowCount = inWindow.count();
     report.count("events outside run window", validCount - windowCount);
     Dataset<Row> kept = inWindow.join(forgotten, inWindow.col("user_id").equalTo(forgotten.col("id")), "left_anti");
     report.count("events of forgotten users", windowCount - kept.count());
     return kept;
+  }
+
+  /** The ids ({@code id}) of users who asked to be forgotten; none when there is no deletions input. */
+  public static Dataset<Row> forgottenUsers(InputReader reader) {
+    return reader.readOptional(InputSpec.DELETIONS)
+        .map(d -> d.select(trim(col("user_id")).as("id")).where(col("id").isNotNull()).distinct())
+        .orElseGet(() -> reader.spark().createDataFrame(List.of(), ID_ONLY));
+  }
+
+  /**
+   * The valid rows of annotated events ({@code user_id, item_id, event_type, ts, value_d}), each once:
+   * an event repeated exactly (same user, item, type, time, value) is an upstream replay, not a
+   * second interaction; counting it twice would double its weight, and a retried feed would change results.
+   */
+  public static Dataset<Row> distinctValid(Dataset<Row> validRows) {
+    return validRows.select("user_id", "item_id", "event_type", "ts", "value_d").dropDuplicates();
+  }
+
+  /** Events before {@code endMicros} and, when {@code lookbackDays > 0}, no older than that many days before it. */
+  public static Dataset<Row> inWindow(Dataset<Row> events, long endMicros, int lookbackDays) {
+    Dataset<Row> inWindow = events.where(col("ts").lt(lit(new Timestamp(endMicros / 1000))));
+    if (lookbackDays > 0) {
+      long startMicros = endMicros - lookbackDays * 86_400_000_000L;
+      inWindow = inWindow.where(col("ts").geq(lit(new Timestamp(startMicros / 1000))));
+    }
+    return inWindow;
   }
 
   private Dataset<Row> persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {
@@ -234,7 +247,8 @@ public final class BuildMatrix {
     report.count("items blocklisted", ctx.read(ctx.paths().blockedItems()).count());
   }
 
-  private static Dataset<Row> cleanCatalogue(Dataset<Row> items) {
+  /** The item catalogue input cleaned: one row per item id, category, created_ts, available (null: unknown). */
+  public static Dataset<Row> cleanCatalogue(Dataset<Row> items) {
     return items
         .select(trim(col("item_id")).as("item_id"),
             when(trim(col("category")).equalTo(""), lit(null)).otherwise(trim(col("category"))).as("category"),

@@ -12,6 +12,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -21,7 +23,7 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Turns valid events into the implicit-feedback strength of each (user, item) pair:
  * {@code min(cap, sum of weight[type] * f(value) * 2^(-age / halfLife))}, age in days from the end
- * of the run date. Applies the per-user event cap (most recent events kept) first.
+ * of the run date (or the refresh instant). Applies the per-user event cap (most recent events kept) first.
  */
 public final class InteractionWeighter {
   private static final double MICROS_PER_DAY = 86_400e6;
@@ -39,6 +41,13 @@ public final class InteractionWeighter {
     this.halfLifeDays = halfLifeDays;
     this.maxStrength = maxStrength;
     this.maxEventsPerUser = maxEventsPerUser;
+  }
+
+  /** The weighting the configuration describes (event weights, value transform, decay, caps). */
+  public static InteractionWeighter from(PipelineConfig config) {
+    return new InteractionWeighter(config.get(ConfigKeys.EVENT_WEIGHTS), config.get(ConfigKeys.VALUE_TRANSFORM),
+        config.get(ConfigKeys.HALF_LIFE_DAYS), config.get(ConfigKeys.MAX_STRENGTH),
+        config.get(ConfigKeys.MAX_EVENTS_PER_USER));
   }
 
   /** Keeps each user's most recent {@code maxEventsPerUser} events (ties broken by item and type). */

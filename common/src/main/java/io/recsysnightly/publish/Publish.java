@@ -165,7 +165,7 @@ public final class Publish {
    * Replaces the item indices in {@code listCol} (array of item_idx, score, rank and, in the
    * recommendation lists, reason) by item ids, keeping at most {@code limit} entries in rank order.
    */
-  private static Dataset<Row> withItemIds(Dataset<Row> lists, String key, String listCol, Dataset<Row> itemIds,
+  public static Dataset<Row> withItemIds(Dataset<Row> lists, String key, String listCol, Dataset<Row> itemIds,
       int limit, boolean withReason) {
     String reasonOut = withReason ? ", 'reason', e.reason" : "";
     Dataset<Row> exploded = lists

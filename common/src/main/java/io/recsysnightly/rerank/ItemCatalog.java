@@ -51,6 +51,11 @@ public final class ItemCatalog implements Serializable {
    * and the item vectors ({@code item_idx, vector}); ages are measured to the end of {@code runDate}.
    */
   public static ItemCatalog collect(Dataset<Row> itemTable, Dataset<Row> itemVectors, LocalDate runDate) {
+    return collect(itemTable, itemVectors, BuildMatrix.endOfDayMicros(runDate));
+  }
+
+  /** As {@link #collect(Dataset, Dataset, LocalDate)}, ages measured to {@code referenceMicros} (since the epoch). */
+  public static ItemCatalog collect(Dataset<Row> itemTable, Dataset<Row> itemVectors, long referenceMicros) {
     List<Row> items = itemTable.select("item_idx", "item_id", "category", "available", "created_ts", "popularity")
         .collectAsList();
     List<Row> vectors = itemVectors.select("item_idx", "vector").collectAsList();
@@ -67,7 +72,6 @@ public final class ItemCatalog implements Serializable {
     Arrays.fill(category, -1);
     Arrays.fill(ageDays, Double.NaN);
     Map<String, Integer> categoryIndex = new HashMap<>();
-    long endOfDay = BuildMatrix.endOfDayMicros(runDate);
     for (Row r : items) {
       int idx = r.getInt(0);
       ids[idx] = r.getString(1);
@@ -77,7 +81,7 @@ public final class ItemCatalog implements Serializable {
       available[idx] = r.getBoolean(3);
       if (!r.isNullAt(4)) {
         long createdMicros = r.getTimestamp(4).getTime() * 1000;
-        ageDays[idx] = Math.max(0, (endOfDay - createdMicros) / DAY_MICROS);
+        ageDays[idx] = Math.max(0, (referenceMicros - createdMicros) / DAY_MICROS);
       }
       popularity[idx] = r.getLong(5);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.matrix.BuildMatrix;
+import io.recsysnightly.testing.NaiveFoldIn;
 import io.recsysnightly.testing.TestInputs;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -111,7 +112,7 @@ class ColdStartTest {
     }
     // newbie: i01 and i02 as ratings (weight 1), i05 as a tag (weight 0.5): linear confidence.
     int[] items = {index("items", "i01"), index("items", "i02"), index("items", "i05")};
-    double[] expected = FoldInSolverTest.naiveSolve(y, rowOfId, items, new double[] {1, 1, 0.5}, ALPHA, REG);
+    double[] expected = NaiveFoldIn.solve(y, rowOfId, items, new double[] {1, 1, 0.5}, ALPHA, REG);
     float[] actual = userVectors.get("newbie");
     for (int f = 0; f < expected.length; f++) {
       assertEquals(expected[f], actual[f], 1e-4, "component " + f);

@@ -59,6 +59,8 @@ final class Commands {
     all.add(QualityCommands.tune());
     all.add(new Command("nightly", "Run the six steps in order in one Spark session, publish last.",
         List.of(CommandOption.FORCE), true, locked("nightly", ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force")))));
+    all.add(new Command(RefreshCommand.NAME, RefreshCommand.DESCRIPTION, RefreshCommand.OPTIONS, false,
+        locked(RefreshCommand.NAME, RefreshCommand::run)));
     all.add(new Command("status", "List the publications (date, model version, metrics, gate) and which is LATEST.",
         List.of(), false, ctx -> print(new Status(ctx.files(), ctx.outputRoot()).execute())));
     all.add(new Command("rollback", "Point LATEST back at an earlier complete publication (--to DATE or dt=...).",

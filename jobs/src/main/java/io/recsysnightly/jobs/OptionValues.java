@@ -1,7 +1,10 @@
 package io.recsysnightly.jobs;
 
 import io.recsysnightly.RecsysException;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
@@ -45,6 +48,26 @@ final class OptionValues {
         return LocalDate.parse(v.trim());
       } catch (DateTimeParseException e) {
         throw bad(name, v, "a date YYYY-MM-DD");
+      }
+    });
+  }
+
+  /** An instant: {@code 2024-03-02T12:00:00Z}, or a local date-time or date read as UTC. */
+  Optional<Instant> instant(String name) {
+    return options.extra(name).map(v -> {
+      String t = v.trim();
+      try {
+        return Instant.parse(t);
+      } catch (DateTimeParseException e) {
+        try {
+          return LocalDateTime.parse(t.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e2) {
+          try {
+            return LocalDate.parse(t).atStartOfDay().toInstant(ZoneOffset.UTC);
+          } catch (DateTimeParseException e3) {
+            throw bad(name, v, "a UTC time such as 2024-03-02T12:00:00Z, 2024-03-02 12:00 or 2024-03-02");
+          }
+        }
       }
     });
   }

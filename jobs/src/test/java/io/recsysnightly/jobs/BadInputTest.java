@@ -2,6 +2,7 @@ package io.recsysnightly.jobs;
 
 import static io.recsysnightly.jobs.SampleRun.duckdb;
 import static io.recsysnightly.jobs.SampleRun.duckdbLong;
+import static io.recsysnightly.jobs.SampleRun.parquet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -143,10 +144,6 @@ class BadInputTest {
   private static Map<String, Object> counts(Path run) throws IOException {
     return (Map<String, Object>) StepReport.parseJson(Files.readString(run.resolve("steps/build-matrix.json")))
         .get("counts");
-  }
-
-  private static String parquet(Path dir) {
-    return "read_parquet('" + dir + "/*.parquet', hive_partitioning = false)";
   }
 
   private static List<String> split(String list) {

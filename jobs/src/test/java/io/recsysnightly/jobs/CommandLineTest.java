@@ -74,7 +74,8 @@ class CommandLineTest {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
     assertEquals(List.of("build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "evaluate", "tune",
-        "nightly", "status", "rollback", "generate", "bench"), Commands.ALL.stream().map(Command::name).toList());
+        "nightly", "refresh", "status", "rollback", "generate", "bench"),
+        Commands.ALL.stream().map(Command::name).toList());
   }
 
   @Test
@@ -92,8 +93,8 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "nightly", "status",
-      "rollback", "evaluate", "tune", "generate", "bench"})
+  @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "nightly",
+      "refresh", "status", "rollback", "evaluate", "tune", "generate", "bench"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));
     String usage = out();
@@ -104,6 +105,7 @@ class CommandLineTest {
     }
     assertEquals(command.equals("publish") || command.equals("nightly"), usage.contains("--force"), usage);
     assertEquals(command.equals("rollback"), usage.contains("--to"), usage);
+    assertEquals(command.equals("refresh"), usage.contains("--as-of"), usage);
     assertEquals(command.equals("evaluate") || command.equals("tune"), usage.contains("--movielens"), usage);
     assertEquals("", err());
   }

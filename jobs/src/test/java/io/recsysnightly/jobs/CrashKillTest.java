@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.recsysnightly.publish.CrashPoints;
+import io.recsysnightly.report.StepReport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,15 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGKILL at named points of publish and nightly, in a real separate JVM: after each kill a reader
- * following LATEST (DuckDB) sees a complete publication, the previous one or the new one, and
- * re-running the same date succeeds and leaves no staging behind.
+ * SIGKILL at named points of publish, nightly and refresh, in a real separate JVM: after each kill a
+ * reader following LATEST (and a refresh delta's pointer) with DuckDB sees complete data, the previous
+ * or the new, and re-running succeeds and leaves no staging behind.
  */
 class CrashKillTest {
   /** Every point of publish, in the order it reaches them. */
@@ -31,10 +33,22 @@ class CrashKillTest {
       "publish.wrote-similar_items", "publish.gate-checked", "publish.manifest-tmp", "publish.manifest-written",
       "publish.success-tmp", "publish.success-written", "publish.before-rename", "publish.renamed",
       "publish.latest-tmp", "publish.latest-written", "publish.done");
-  /** Points between the steps of nightly. */
+  /**
+   * Points between the steps of nightly. Each kill here re-runs the steps before it in a child JVM,
+   * so only the boundaries that differ are kept: before any output, after the shared inputs, after the
+   * model-dependent steps, and just before publish.
+   */
   static final List<String> NIGHTLY_POINTS = List.of("nightly.before-build-matrix", "nightly.after-build-matrix",
-      "nightly.after-train", "nightly.after-cold-start", "nightly.after-candidates", "nightly.after-rerank",
-      "nightly.before-publish");
+      "nightly.after-candidates", "nightly.after-rerank", "nightly.before-publish");
+  /**
+   * The points of refresh where what is on disk differs: nothing yet, a half-staged delta, a staged
+   * complete one, a renamed one not yet named, a half-written pointer, a moved pointer before pruning.
+   * (The other dataset writes and the end leave the same state as a neighbour here.)
+   */
+  static final List<String> REFRESH_POINTS = List.of("refresh.start", "refresh.wrote-recommendations",
+      "refresh.success-written", "refresh.before-rename", "refresh.renamed", "refresh.pointer-tmp",
+      "refresh.pointer-written");
+  private static final String AS_OF = "2024-03-02T12:00:00Z";
 
   @Test
   void aKillAtAnyPointLeavesLatestCompleteAndTheDateCanBeRerun(@TempDir Path dir) throws Exception {
@@ -47,7 +61,9 @@ class CrashKillTest {
 
     List<String> killed = new ArrayList<>();
     for (String point : PUBLISH_POINTS) {
-      killAt(run, point, "publish");
+      String before = run.latest();
+      killAt(run, point, "publish", SmallRun.D2);
+      assertLatestIsPreviousOrNew(run, before, point);
       killed.add(point);
       // A re-run of the killed command, in this JVM: takes over the dead run's lock, cleans up, publishes.
       run.runOk("publish", SmallRun.D2);
@@ -55,7 +71,9 @@ class CrashKillTest {
       assertNoLeftovers(run);
     }
     for (String point : NIGHTLY_POINTS) {
-      killAt(run, point, "nightly");
+      String before = run.latest();
+      killAt(run, point, "nightly", SmallRun.D2);
+      assertLatestIsPreviousOrNew(run, before, point);
       killed.add(point);
     }
     run.runOk("nightly", SmallRun.D2);
@@ -69,9 +87,55 @@ class CrashKillTest {
     }
   }
 
-  /** Runs {@code command} for D2 in a child JVM, SIGKILLs it at {@code point}, then checks what readers see. */
-  private static void killAt(SmallRun run, String point, String command) throws Exception {
-    String before = run.latest();
+  @Test
+  void aKillAtAnyPointOfRefreshLeavesTheDeltaPointerCompleteAndTheNextRefreshCleansUp(@TempDir Path dir)
+      throws Exception {
+    SmallRun run = new SmallRun(dir);
+    run.runOk("nightly", SmallRun.D1);
+    Files.writeString(run.in().resolve("events.csv"), "u1,i31,rating,2024-03-02 08:00:00,5\n"
+        + "u7,i2,rating,2024-03-02 09:00:00,4\n", java.nio.file.StandardOpenOption.APPEND);
+    run.runOk("refresh", null, "--as-of", AS_OF);
+    String publication = run.latest();
+    Path deltas = run.out().resolve("refresh").resolve(publication);
+    for (String point : REFRESH_POINTS) {
+      String before = Files.readString(deltas.resolve("LATEST")).strip();
+      killAt(run, point, "refresh", null, "--as-of", AS_OF);
+      String after = Files.readString(deltas.resolve("LATEST")).strip();
+      assertTrue(after.equals(before) || Integer.parseInt(after.substring(6)) > Integer.parseInt(before.substring(6)),
+          "after a kill at " + point + " the pointer names " + after + ", neither " + before + " nor a newer delta");
+      assertDeltaComplete(deltas.resolve(after));
+      assertEquals(publication, run.assertLatestComplete(), "refresh never moves LATEST");
+      run.runOk("refresh", null, "--as-of", AS_OF);
+      assertDeltaComplete(deltas.resolve(Files.readString(deltas.resolve("LATEST")).strip()));
+      assertNoLeftovers(run);
+      try (Stream<Path> left = Files.list(deltas)) {
+        assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.contains("_tmp-")).toList(),
+            "temporary pointer files left behind after " + point);
+      }
+    }
+  }
+
+  /** A delta is complete (markers written last) and holds the rows its manifest says, read by DuckDB. */
+  @SuppressWarnings("unchecked")
+  private static void assertDeltaComplete(Path delta) throws IOException {
+    assertTrue(Files.exists(delta.resolve("_SUCCESS")), delta + " has no _SUCCESS");
+    Map<String, Object> counts = (Map<String, Object>) StepReport.parseJson(Files.readString(
+        delta.resolve("manifest.json"))).get("output_counts");
+    for (String dataset : List.of("recommendations", "user_embeddings", "forgotten_users")) {
+      assertEquals(((Number) counts.get(dataset)).longValue(), SampleRun.duckdbLong("SELECT count(*) FROM "
+          + SampleRun.parquet(delta.resolve(dataset))), dataset + " of " + delta);
+    }
+  }
+
+  private static void assertLatestIsPreviousOrNew(SmallRun run, String before, String point) {
+    String after = run.assertLatestComplete();
+    assertTrue(after.equals(before) || after.startsWith("dt=" + SmallRun.D2),
+        "after a kill at " + point + " LATEST is " + after + ", neither the previous " + before + " nor a new run");
+  }
+
+  /** Runs {@code command} in a child JVM and SIGKILLs it at {@code point}; the killed run's lock stays behind. */
+  private static void killAt(SmallRun run, String point, String command, String date, String... more)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "@" + SampleRun.REPO.resolve("conf/jvm.options"), "-Xmx1g",
         // A short-lived child on a tiny input: start-up dominates, so C1 only and the serial collector.
@@ -79,7 +143,7 @@ class CrashKillTest {
         "-Dspark.ui.enabled=false", "-Dspark.driver.host=127.0.0.1", "-Dspark.driver.bindAddress=127.0.0.1",
         "-Dspark.sql.shuffle.partitions=2", "-cp", System.getProperty("java.class.path"),
         Main.class.getName()));
-    cmd.addAll(List.of(run.args(command, SmallRun.D2)));
+    cmd.addAll(List.of(run.args(command, date, more)));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put(CrashPoints.ENV, point);
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -103,9 +167,6 @@ class CrashKillTest {
       assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child did not die");
     }
     assertEquals(137, child.exitValue(), "killed by SIGKILL at " + point);
-    String after = run.assertLatestComplete();
-    assertTrue(after.equals(before) || after.startsWith("dt=" + SmallRun.D2),
-        "after a kill at " + point + " LATEST is " + after + ", neither the previous " + before + " nor a new run");
     assertTrue(Files.exists(run.out().resolve("_lock")), "the killed run's lock stays behind at " + point);
   }
 

@@ -1,6 +1,7 @@
 package io.recsysnightly.jobs;
 
 import static io.recsysnightly.jobs.SampleRun.duckdbLong;
+import static io.recsysnightly.jobs.SampleRun.parquet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -190,10 +191,6 @@ class OperationsTest {
       out = o.toString(StandardCharsets.UTF_8);
       err = e.toString(StandardCharsets.UTF_8);
     }
-  }
-
-  private static String parquet(Path dataset) {
-    return "read_parquet('" + dataset + "/*.parquet', hive_partitioning = false)";
   }
 
   private static void copy(Path from, Path to) throws IOException {

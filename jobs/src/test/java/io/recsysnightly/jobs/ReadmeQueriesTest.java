@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 class ReadmeQueriesTest {
   private static final Pattern QUERY = Pattern.compile("<!-- query: (duckdb|spark) -->\\s*```sql\\n(.*?)```",
       Pattern.DOTALL);
+  private static final Pattern MERGE = Pattern.compile("<!-- query: refresh-merge -->\\s*```sql\\n(.*?)```",
+      Pattern.DOTALL);
 
   @Test
   void everyReadmeQueryRunsInItsEngineAndAnswers() throws IOException {
@@ -37,6 +39,17 @@ class ReadmeQueriesTest {
         }
       }
     }
+  }
+
+  /**
+   * The README's loader merge of a publication and its current refresh delta, pointed at
+   * {@code publication} and {@code delta} instead of the example paths it is written with.
+   */
+  static String refreshMergeQuery(java.nio.file.Path publication, java.nio.file.Path delta) throws IOException {
+    Matcher m = MERGE.matcher(Files.readString(SampleRun.REPO.resolve("README.md")));
+    assertTrue(m.find(), "README has no <!-- query: refresh-merge --> block");
+    return m.group(1).replace("'out/refresh/dt=2018-09-25/delta=1/", "'" + delta + "/")
+        .replace("'out/dt=2018-09-25/", "'" + publication + "/");
   }
 
   private static List<List<Object>> spark(String sql) {

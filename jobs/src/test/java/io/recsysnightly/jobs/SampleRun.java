@@ -46,7 +46,12 @@ final class SampleRun {
   }
 
   static String parquet(String dataset) {
-    return "read_parquet('" + publication().resolve(dataset) + "/*.parquet', hive_partitioning = false)";
+    return parquet(publication().resolve(dataset));
+  }
+
+  /** A DuckDB table function reading the Parquet dataset in {@code dir} (dt= in its path is not a partition). */
+  static String parquet(Path dir) {
+    return "read_parquet('" + dir + "/*.parquet', hive_partitioning = false)";
   }
 
   static String sample(String file) {
