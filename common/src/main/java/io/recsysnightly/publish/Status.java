@@ -4,12 +4,13 @@ import io.recsysnightly.io.FileStore;
 import io.recsysnightly.report.StepReport;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 
 /**
  * The {@code status} operation: every publication under the output root with its date, model
  * version, NDCG@K of ALS and of the baseline, gate verdict and completeness; which one LATEST
- * names; and who holds the run lock.
+ * names, and the refresh delta readers merge into it; and who holds the run lock.
  */
 public final class Status {
   public static final String STEP = "status";
@@ -36,9 +37,27 @@ public final class Status {
     report.count("complete", complete);
     report.output("output root", outputRoot);
     report.output("LATEST", latest.isEmpty() ? "(none: nothing published yet)" : latest);
+    if (!latest.isEmpty()) {
+      report.output("refresh delta", refreshDelta(new RefreshDeltas(files, outputRoot, latest)));
+    }
     report.output("lock", RunLock.holder(files, outputRoot).map(s -> s.replaceAll("\\s+", " ").strip())
         .orElse("free"));
     return report.finished();
+  }
+
+  /** The delta of LATEST's publication readers merge in: its name, as-of time and users refreshed. */
+  private String refreshDelta(RefreshDeltas deltas) {
+    Optional<String> name = deltas.latest();
+    if (name.isEmpty()) {
+      return "(none: no refresh since this publication)";
+    }
+    Path manifest = new Path(new Path(deltas.dir(), name.get()), "manifest.json");
+    if (!files.exists(manifest)) {
+      return name.get() + " INCOMPLETE (no manifest)";
+    }
+    Map<String, Object> m = StepReport.parseJson(files.readText(manifest));
+    Object users = m.get("output_counts") instanceof Map<?, ?> counts ? counts.get("recommendations") : "?";
+    return name.get() + ", as of " + m.get("as_of") + ", " + users + " users refreshed";
   }
 
   private static String describe(Publications.Run run) {

@@ -30,6 +30,7 @@ import io.recsysnightly.matrix.InteractionWeighter;
 import io.recsysnightly.publish.CrashPoints;
 import io.recsysnightly.publish.Publications;
 import io.recsysnightly.publish.Publish;
+import io.recsysnightly.publish.RefreshDeltas;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import io.recsysnightly.rerank.BlocklistFilter;

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.recsysnightly.io.FileStore;
+import io.recsysnightly.publish.Status;
+import io.recsysnightly.report.Summary;
 import io.recsysnightly.testing.NaiveFoldIn;
+import io.recsysnightly.testing.SharedSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +95,9 @@ class RefreshTest {
         + "), count(*) OVER () FROM " + parquet(delta().resolve("recommendations"))));
     assertEquals(publicationDigest, digest(publication), "the publication's files changed");
     assertEquals("dt=" + SmallRun.D1, run.latest());
+    String status = Summary.render(new Status(new FileStore(SharedSpark.get().sparkContext().hadoopConfiguration()),
+        new org.apache.hadoop.fs.Path(run.out().toString())).execute());
+    assertTrue(status.contains("delta=1, as of " + AS_OF + ", 2 users refreshed"), status);
   }
 
   @Order(2)

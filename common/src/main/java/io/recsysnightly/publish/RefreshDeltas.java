@@ -1,4 +1,4 @@
-package io.recsysnightly.refresh;
+package io.recsysnightly.publish;
 
 import io.recsysnightly.io.FileStore;
 import java.util.ArrayList;
