@@ -22,7 +22,7 @@ def dag(dagbag):
 
 def test_folder_loads_without_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert list(dagbag.dag_ids) == ["recsys_nightly"]
+    assert sorted(dagbag.dag_ids) == ["recsys_nightly", "recsys_refresh"]
 
 
 def test_one_task_per_step_in_order(dag):
@@ -58,12 +58,12 @@ def test_spark_tasks_retry_with_backoff_and_the_sensor_does_not(dag):
 
 
 def test_deterministic_exit_codes_fail_fast_and_others_retry(dag):
-    import recsys_nightly
+    import recsys_common
 
-    assert set(recsys_nightly.NO_RETRY_EXIT_CODES) == {2, 3, 4}
-    assert "quality gate refused" in recsys_nightly.NO_RETRY_EXIT_CODES[4]
-    assert 1 not in recsys_nightly.NO_RETRY_EXIT_CODES
-    assert 5 not in recsys_nightly.NO_RETRY_EXIT_CODES, "another run's lock is released in time: retry"
+    assert set(recsys_common.NO_RETRY_EXIT_CODES) == {2, 3, 4}
+    assert "quality gate refused" in recsys_common.NO_RETRY_EXIT_CODES[4]
+    assert 1 not in recsys_common.NO_RETRY_EXIT_CODES
+    assert 5 not in recsys_common.NO_RETRY_EXIT_CODES, "another run's lock is released in time: retry"
 
 
 def test_templates_take_the_day_before_ds_and_settings_from_params(dag):
@@ -98,3 +98,23 @@ def test_sensor_says_whether_the_events_are_there(tmp_path):
     assert recsys_nightly.events_landed(marker, str(tmp_path), "2018-09-25") is False, "an empty marker"
     (tmp_path / "dt=2018-09-25" / "_SUCCESS").write_text("ok\n")
     assert recsys_nightly.events_landed(marker, str(tmp_path), "2018-09-25") is True
+
+
+def test_refresh_dag_runs_hourly_after_the_nightly_with_the_logical_date_as_as_of(dagbag):
+    """The intraday DAG: one refresh task, hourly after the 02:00 nightly run, one run at a time, retried
+    (the nightly's lock, exit 5), with --as-of the run's logical date unless the as_of param names one."""
+    refresh = dagbag.dags["recsys_refresh"]
+    assert [t.task_id for t in refresh.tasks] == ["refresh"]
+    assert refresh.schedule == "15 6-23 * * *"
+    assert refresh.max_active_runs == 1 and refresh.catchup is False
+    task = refresh.get_task("refresh")
+    assert type(task).__name__ == "RecsysSparkSubmitOperator"
+    assert task.retries == 2
+    params = {"as_of": "", "jar": "/j.jar", "master": "", "conf_file": "/c.properties", "properties_file": "/s.conf",
+              "input": "/in", "output": "/out"}
+    context = {"params": params, "ts": "2018-09-26T12:15:00+00:00"}  # the logical date, as Airflow renders ts
+    assert task.render_template(task.application_args, context) == [
+        "refresh", "--as-of", "2018-09-26T12:15:00+00:00", "--conf", "/c.properties", "--input", "/in",
+        "--output", "/out"]
+    params["as_of"] = "2018-09-26T09:00:00Z"
+    assert task.render_template(task.application_args, context)[2] == "2018-09-26T09:00:00Z"

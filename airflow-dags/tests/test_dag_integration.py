@@ -7,6 +7,7 @@ jobs/target/recsys-nightly-jobs-0.1.0-SNAPSHOT.jar). Without them it is skipped 
 """
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -119,3 +120,27 @@ def test_gate_refusal_fails_the_task_without_retry_and_leaves_latest(airflow_env
     assert operator._hook._submit_sp.returncode == 4
     assert (out / "LATEST").read_text().strip() == f"dt={RUN_DATE}", "LATEST must not move"
     assert (out / "_refused" / f"dt={RUN_DATE}").is_dir()
+
+
+def test_refresh_dag_publishes_a_delta_beside_the_publication(airflow_env, dags_test, tmp_path):
+    """`airflow dags test` of the intraday DAG, its logical date 12:15 the day after the run date, on a copy
+    of the sample with two users active that morning (one the publication knows, one new): the real
+    spark-submit of `refresh` writes a complete delta for exactly those two and names it."""
+    inputs = tmp_path / "in"
+    shutil.copytree(REPO / "data-samples", inputs)
+    with open(inputs / "events.csv", "a") as events:
+        events.write("u1,m2,rating,2018-09-26 08:00:00,5\nnewcomer,m1,rating,2018-09-26 09:00:00,4\n")
+    result = subprocess.run([airflow_env["airflow"], "dags", "test", "recsys_refresh", "2018-09-26T12:15:00+00:00",
+                             "--conf", json.dumps({"input": str(inputs)})],
+                            env=airflow_env["env"], capture_output=True, text=True, timeout=900)
+    with sqlite3.connect(airflow_env["home"] / "airflow.db") as db:
+        states = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'recsys_refresh'"))
+    assert states == {"refresh": "success"}, result.stdout[-4000:] + result.stderr[-4000:]
+    deltas = airflow_env["out"] / "refresh" / f"dt={RUN_DATE}"
+    assert (deltas / "LATEST").read_text().strip() == "delta=1"
+    assert (deltas / "delta=1" / "_SUCCESS").exists()
+    manifest = json.loads((deltas / "delta=1" / "manifest.json").read_text())
+    assert manifest["publication"] == f"dt={RUN_DATE}"
+    assert manifest["as_of"] == "2018-09-26T12:15:00Z"
+    assert manifest["output_counts"]["recommendations"] == 2
+    assert (airflow_env["out"] / "LATEST").read_text().strip() == f"dt={RUN_DATE}", "refresh never moves LATEST"

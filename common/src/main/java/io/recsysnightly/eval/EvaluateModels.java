@@ -135,17 +135,18 @@ public final class EvaluateModels {
 
     Dataset<Row> alsQueries = holdoutUsers.join(Factors.users(model), "user_idx")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-    Dataset<Row> scoredItems = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(Factors.items(model));
-    put(ALS, evaluator.evaluate(topK.run(alsQueries, scoredItems, Set.of()), holdout, userInfo, itemInfo), flat,
-        details);
+    // The item side as the candidates step scores it, collected once for every list drawn from ALS.
+    ItemSide alsItems = ItemSide.exact(FactorMatrix.collect(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
+        .items(Factors.items(model)), "item_idx"), Set.of());
+    put(ALS, evaluator.evaluate(topK.run(alsQueries, alsItems), holdout, userInfo, itemInfo), flat, details);
     tracker.advance("ALS");
     Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
-        ? measureRerankTradeoffs(model, alsQueries, train, holdout, userInfo, itemInfo, spec) : Map.of();
+        ? measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec) : Map.of();
 
     // Starter lists as a newcomer meets them: every held-out user is taken as cold (no history, nothing
     // excluded as seen) and gets the list of their segment, beside the global most-popular list.
     Dataset<Row> segmentLists = StarterLists.segmentLists(StarterLists.segmentMeans(Factors.users(model)
-        .join(users, "user_idx", "left")), ItemSide.exact(FactorMatrix.collect(scoredItems, "item_idx"), Set.of()), topK);
+        .join(users, "user_idx", "left")), alsItems, topK);
     Dataset<Row> newcomers = holdoutUsers.select("user_idx").join(users, "user_idx", "left");
     FullEvaluator headline = new FullEvaluator(spec, false);
     put(STARTER_SEGMENT, headline.evaluate(StarterLists.listFor(newcomers, segmentLists)
@@ -205,11 +206,11 @@ public final class EvaluateModels {
   }
 
   private Map<String, Map<String, Double>> measureRerankTradeoffs(ALSModel model, Dataset<Row> alsQueries,
-      Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> userInfo, ItemInfo itemInfo, EvalSpec spec) {
+      ItemSide alsItems, Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> userInfo, ItemInfo itemInfo,
+      EvalSpec spec) {
     progress.phase("re-ranking trade-offs on ALS's candidates");
     int depth = Math.max(config.get(ConfigKeys.CANDIDATES_N), spec.maxK());
-    Dataset<Row> candidates = new BlockedTopN(depth, config.get(ConfigKeys.BLOCK_SIZE))
-        .run(alsQueries, Factors.items(model), Set.of());
+    Dataset<Row> candidates = new BlockedTopN(depth, config.get(ConfigKeys.BLOCK_SIZE)).run(alsQueries, alsItems);
     Broadcast<BlocklistFilter> blocklist = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext())
         .broadcast(BlocklistFilter.build(ctx.read(ctx.paths().blockedItems()).select("item_idx"),
             config.get(ConfigKeys.BLOOM_FPP)));

@@ -65,7 +65,8 @@ public final class Candidates {
     Dataset<Row> written = ctx.read(ctx.paths().candidates());
     report.count("users scored", written.count());
     report.count("users with an empty list", written.where("size(recs) = 0").count());
-    report.count("items scorable", itemVectors.count());
+    long itemCount = itemVectors.count();
+    report.count("items scorable", itemCount);
     report.phaseDone("user candidates");
 
     progress.phase("starter lists per user segment and per item category");
@@ -80,7 +81,7 @@ public final class Candidates {
     report.phaseDone("starter lists");
 
     progress.phase("top-" + config.get(ConfigKeys.SIMILAR_M) + " similar items (cosine)");
-    try (Progress.Watch watch = scoring("scoring items", itemVectors.count())) {
+    try (Progress.Watch watch = scoring("scoring items", itemCount)) {
       ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
           config.get(ConfigKeys.BLOCK_SIZE), Scoring.from(config, ConfigKeys.SIMILAR_SCORING)), ctx.paths().similarItems());
     }

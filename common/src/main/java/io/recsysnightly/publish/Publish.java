@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -167,22 +166,16 @@ public final class Publish {
    */
   public static Dataset<Row> withItemIds(Dataset<Row> lists, String key, String listCol, Dataset<Row> itemIds,
       int limit, boolean withReason) {
-    String reasonOut = withReason ? ", 'reason', e.reason" : "";
-    Dataset<Row> exploded = lists
-        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"));
-    Dataset<Row> entries = (withReason
-        ? exploded.select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"),
-            col("e.rank").as("rank"), col("e.reason").as("reason"))
-        : exploded.select(col("_key"), col("e.item_idx").as("item_idx"), col("e.score").as("score"),
-            col("e.rank").as("rank")))
+    Dataset<Row> entries = lists
+        .select(col(key).as("_key"), explode(expr("slice(" + listCol + ", 1, " + limit + ")")).as("e"))
+        .select(col("_key"), col("e.item_idx").as("item_idx"), col("e.rank").as("rank"), col("e.score").as("score"),
+            (withReason ? col("e.reason") : lit(null).cast("string")).as("reason"))
         .join(broadcast(itemIds), "item_idx");
     // rank first: the struct sorts by it.
-    Column sortable = withReason ? struct(col("rank"), col("item_id"), col("score"), col("reason"))
-        : struct(col("rank"), col("item_id"), col("score"));
     return entries.groupBy("_key")
-        .agg(sort_array(collect_list(sortable)).as("sorted"))
-        .select(col("_key").as(key), expr("transform(sorted, e -> named_struct('item_id', e.item_id, 'score', e.score, "
-            + "'rank', e.rank" + reasonOut + "))").as(listCol));
+        .agg(sort_array(collect_list(struct(col("rank"), col("item_id"), col("score"), col("reason")))).as("sorted"))
+        .select(col("_key").as(key), expr("transform(sorted, e -> named_struct('item_id', e.item_id, 'score', "
+            + "e.score, 'rank', e.rank" + (withReason ? ", 'reason', e.reason" : "") + "))").as(listCol));
   }
 
   private void write(Dataset<Row> data, Path staging, String name) {

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.trim;
 
@@ -38,6 +37,7 @@ import io.recsysnightly.rerank.ItemCatalog;
 import io.recsysnightly.rerank.ListReranker;
 import io.recsysnightly.rerank.Rerank;
 import io.recsysnightly.rerank.RerankRules;
+import io.recsysnightly.spark.DenseIndex;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +53,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -114,33 +113,38 @@ public final class Refresh {
     Dataset<Row> forgotten = BuildMatrix.forgottenUsers(reader).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> annotated = EventValidator.annotate(reader.read(InputSpec.EVENTS),
         config.get(ConfigKeys.EVENT_WEIGHTS).keySet()).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> valid = BuildMatrix.distinctValid(annotated.where(col(EventValidator.REASON).isNull()));
+    Dataset<Row> valid = BuildMatrix.distinctValid(annotated.where(col(EventValidator.REASON).isNull()))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> recent = valid.where(col("ts").geq(lit(new Timestamp(sinceMicros / 1000)))
         .and(col("ts").lt(lit(new Timestamp(asOfMicros / 1000)))));
     report.count("events since the publication", recent.count());
     quarantine(ctx, annotated, sinceMicros);
     Dataset<Row> active = recent.select("user_id").distinct();
-    Dataset<Row> affected = active.join(forgotten, active.col("user_id").equalTo(forgotten.col("id")), "left_anti")
-        .withColumn("user_idx", row_number().over(Window.orderBy("user_id")).minus(1).cast("int"))
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    report.count("users with events since the publication", active.count());
-    report.count("  of whom asked to be forgotten", active.count() - affected.count());
+    Dataset<Row> affected = DenseIndex.by(active.join(forgotten, active.col("user_id").equalTo(forgotten.col("id")),
+        "left_anti"), "user_id", "user_idx").persist(StorageLevel.MEMORY_AND_DISK());
+    long activeCount = active.count();
+    long affectedCount = affected.count();
+    report.count("users with events since the publication", activeCount);
+    report.count("  of whom asked to be forgotten", activeCount - affectedCount);
     InteractionWeighter weighter = InteractionWeighter.from(config);
     Dataset<Row> userEvents = BuildMatrix.inWindow(valid.join(affected.select("user_id"), "user_id", "left_semi"),
         asOfMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
-    Dataset<Row> pairs = weighter.strengths(weighter.capPerUser(userEvents), asOfMicros).where(col("strength").gt(0));
+    Dataset<Row> pairs = weighter.strengths(weighter.capPerUser(userEvents), asOfMicros).where(col("strength").gt(0))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long pairCount = pairs.count();
     report.phaseDone("events");
 
     progress.phase("fold-in of the affected users against the publication's item factors");
     Dataset<Row> items = publishedItems(publication.dir(), reader).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> interactions = pairs.join(affected, "user_id").join(items.select("item_id", "item_idx"), "item_id")
         .select("user_idx", "item_idx", "strength").persist(StorageLevel.MEMORY_AND_DISK());
-    report.count("interactions (user, item) of affected users", pairs.count());
-    report.count("  on items the model does not know (ignored)", pairs.count() - interactions.count());
+    report.count("interactions (user, item) of affected users", pairCount);
+    report.count("  on items the model does not know (ignored)", pairCount - interactions.count());
     Dataset<Row> factors = items.where(col("source").equalTo(ColdStart.ALS)).select("item_idx", "vector");
     Dataset<Row> vectors = FoldIn.users(interactions, factors, config).persist(StorageLevel.MEMORY_AND_DISK());
-    report.count("users folded in", vectors.count());
-    report.count("  not refreshed (no event on an item the model knows)", affected.count() - vectors.count());
+    long folded = vectors.count();
+    report.count("users folded in", folded);
+    report.count("  not refreshed (no event on an item the model knows)", affectedCount - folded);
     report.phaseDone("fold-in");
 
     progress.phase("candidates and re-ranked lists of the refreshed users only");
@@ -192,7 +196,7 @@ public final class Refresh {
     report.output("delta", target);
     report.output("pointer", deltas.pointer() + " -> " + name);
     report.phaseDone("publish");
-    for (Dataset<Row> d : List.of(forgotten, annotated, affected, items, interactions, vectors)) {
+    for (Dataset<Row> d : List.of(forgotten, annotated, valid, affected, pairs, items, interactions, vectors)) {
       d.unpersist();
     }
     ctx.finish(report);
@@ -236,8 +240,7 @@ public final class Refresh {
   private Dataset<Row> publishedItems(Path publication, InputReader reader) {
     Dataset<Row> embeddings = spark.read().parquet(new Path(publication, "item_embeddings").toString())
         .select(col("item_id"), col("embedding").as("vector"), col("category"), col("source"), col("popularity"));
-    Dataset<Row> indexed = embeddings.withColumn("item_idx",
-        row_number().over(Window.orderBy("item_id")).minus(1).cast("int"));
+    Dataset<Row> indexed = DenseIndex.by(embeddings, "item_id", "item_idx");
     Optional<Dataset<Row>> catalogue = reader.readOptional(InputSpec.ITEMS).map(BuildMatrix::cleanCatalogue);
     Dataset<Row> withCatalogue = catalogue
         .map(c -> indexed.join(c.select("item_id", "available", "created_ts"), "item_id", "left"))

@@ -155,14 +155,19 @@ class TopNKernelTest {
       int[][] blockSeen = seen == null ? null : Arrays.copyOfRange(seen, start, start + count);
       TopNBlock result = kernel.topN(block, count, blockSeen, n);
       for (int q = 0; q < count; q++) {
-        List<Scored> list = new ArrayList<>();
-        for (int p = 0; p < result.size(q); p++) {
-          list.add(new Scored(result.id(q, p), result.score(q, p)));
-        }
-        out.add(list);
+        out.add(listOf(result, q));
       }
     }
     return out;
+  }
+
+  /** Query q's list in {@code result}, best first. */
+  private static List<Scored> listOf(TopNBlock result, int q) {
+    List<Scored> list = new ArrayList<>();
+    for (int p = 0; p < result.size(q); p++) {
+      list.add(new Scored(result.id(q, p), result.score(q, p)));
+    }
+    return list;
   }
 
   /**
@@ -267,11 +272,7 @@ class TopNKernelTest {
     TopNBlock result = kernel.topN(queries, numQueries, seen, n);
     assertEquals(numQueries / 2, kernel.rescored(), "exactly the queries that saw their best items are rescored");
     for (int q = 0; q < numQueries; q++) {
-      List<Scored> list = new ArrayList<>();
-      for (int p = 0; p < result.size(q); p++) {
-        list.add(new Scored(result.id(q, p), result.score(q, p)));
-      }
-      assertMatches(bruteForce(c, queries, q, seen[q]), list, n, "query " + q);
+      assertMatches(bruteForce(c, queries, q, seen[q]), listOf(result, q), n, "query " + q);
     }
   }
 

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.recsysnightly.RecsysException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Typed option values of generate and bench: suffixes, ranges, and usage errors naming the option. */
+/** Typed option values of generate, bench and refresh: suffixes, ranges, and usage errors naming the option. */
 class OptionValuesTest {
   private static OptionValues of(String name, String value) {
     return new OptionValues(Options.none().withExtra(name, value));
@@ -34,5 +35,17 @@ class OptionValuesTest {
     assertThrows(RecsysException.class, () -> of("exponent", "7").number("exponent", 0, 5));
     assertThrows(RecsysException.class, () -> of("end-date", "2025-13-01").date("end-date"));
     assertEquals(Optional.of(LocalDate.of(2025, 1, 31)), of("end-date", "2025-01-31").date("end-date"));
+  }
+
+  @Test
+  void instantsAreUtcInTheFormsAirflowAndPeopleWrite() {
+    Instant noon = Instant.parse("2018-09-26T12:00:00Z");
+    for (String form : new String[] {"2018-09-26T12:00:00Z", "2018-09-26T12:00:00+00:00", "2018-09-26T14:00:00+02:00",
+        "2018-09-26 12:00", "2018-09-26T12:00:00"}) {
+      assertEquals(Optional.of(noon), of("as-of", form).instant("as-of"), form);
+    }
+    assertEquals(Optional.of(Instant.parse("2018-09-26T00:00:00Z")), of("as-of", "2018-09-26").instant("as-of"));
+    RecsysException e = assertThrows(RecsysException.class, () -> of("as-of", "noon").instant("as-of"));
+    assertTrue(e.getMessage().contains("--as-of") && e.getMessage().contains("noon"), e.getMessage());
   }
 }
