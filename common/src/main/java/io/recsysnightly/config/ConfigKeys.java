@@ -188,6 +188,9 @@ public final class ConfigKeys {
   public static final ConfigKey<Double> LOCK_MAX_AGE_HOURS = doubleIn("recsys.lock.max-age-hours", "24", 0.001,
       1e6, "A lock on the output root older than this is stale and taken over (a dead owner on this host is "
           + "taken over at once).");
+  public static final ConfigKey<Integer> KEEP_PUBLICATIONS = intIn("recsys.retention.keep-publications", "14", 1,
+      100_000, "prune keeps this many newest complete publications (and the one LATEST names); older ones go with "
+          + "their refresh deltas, refused runs, work directories and id-map versions no kept run needs.");
 
   private ConfigKeys() {}
 

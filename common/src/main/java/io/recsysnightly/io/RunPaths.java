@@ -18,9 +18,19 @@ public final class RunPaths {
   public RunPaths(PipelineConfig config, LocalDate date) {
     this.inputRoot = new Path(config.get(ConfigKeys.INPUT_ROOT));
     this.outputRoot = new Path(config.get(ConfigKeys.OUTPUT_ROOT));
-    String work = config.get(ConfigKeys.WORK_ROOT);
-    this.workRoot = work.isEmpty() ? new Path(outputRoot, "_work") : new Path(work);
+    this.workRoot = workRoot(config);
     this.date = date;
+  }
+
+  /** Where step outputs and persisted state live: {@code recsys.work.root}, else {@code <output>/_work}. */
+  public static Path workRoot(PipelineConfig config) {
+    String work = config.get(ConfigKeys.WORK_ROOT);
+    return work.isEmpty() ? new Path(new Path(config.get(ConfigKeys.OUTPUT_ROOT)), "_work") : new Path(work);
+  }
+
+  /** The directory of the run for date {@code d} under {@code workRoot}. */
+  public static Path runDir(Path workRoot, LocalDate d) {
+    return new Path(workRoot, "dt=" + d);
   }
 
   public LocalDate date() {
@@ -42,7 +52,7 @@ public final class RunPaths {
   }
 
   private Path runDir(LocalDate d) {
-    return new Path(workRoot, "dt=" + d);
+    return runDir(workRoot, d);
   }
 
   public Path runDir() {
@@ -142,6 +152,10 @@ public final class RunPaths {
 
   /** Id dictionaries live outside the dated runs: they persist and grow across nights. */
   public Path idMapRoot(String entity) {
+    return idMapRoot(workRoot, entity);
+  }
+
+  public static Path idMapRoot(Path workRoot, String entity) {
     return new Path(workRoot, "state/id_maps/" + entity);
   }
 

@@ -1,6 +1,7 @@
 package io.recsysnightly.jobs;
 
 import io.recsysnightly.RecsysException;
+import io.recsysnightly.publish.Retention;
 import io.recsysnightly.publish.Rollback;
 import io.recsysnightly.publish.RunLock;
 import io.recsysnightly.publish.Status;
@@ -69,6 +70,10 @@ final class Commands {
         locked("rollback", ctx -> print(new Rollback(ctx.files(), ctx.outputRoot(), ctx.options().extra("to")
             .orElseThrow(() -> RecsysException.config("rollback needs --to DATE (or --to dt=...): the publication "
                 + "LATEST should point at. `status` lists them."))).execute()))));
+    all.add(new Command(Retention.STEP, "Remove publications older than the newest recsys.retention.keep-publications, "
+        + "with their deltas, work directories and id-map versions.", List.of(CommandOption.flag("dry-run",
+            "List what would be removed; remove nothing.")), false,
+        locked(Retention.STEP, ctx -> print(new Retention(ctx.files(), ctx.config(), ctx.flag("dry-run")).execute()))));
     all.add(new Command(GenerateCommand.NAME, GenerateCommand.DESCRIPTION, GenerateCommand.OPTIONS, false,
         GenerateCommand::run));
     all.add(new Command(BenchCommand.NAME, BenchCommand.DESCRIPTION, BenchCommand.OPTIONS, false, BenchCommand::run));

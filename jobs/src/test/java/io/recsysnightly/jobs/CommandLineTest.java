@@ -74,7 +74,7 @@ class CommandLineTest {
       assertTrue(out().contains(c.name()) && out().contains(c.description()), c.name() + " missing:\n" + out());
     }
     assertEquals(List.of("build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "evaluate", "tune",
-        "nightly", "refresh", "status", "rollback", "generate", "bench"),
+        "nightly", "refresh", "status", "rollback", "prune", "generate", "bench"),
         Commands.ALL.stream().map(Command::name).toList());
   }
 
@@ -94,7 +94,7 @@ class CommandLineTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "nightly",
-      "refresh", "status", "rollback", "evaluate", "tune", "generate", "bench"})
+      "refresh", "status", "rollback", "prune", "evaluate", "tune", "generate", "bench"})
   void everyCommandPrintsItsUsage(String command) {
     assertEquals(0, Main.run(new String[] {command, "--help"}));
     String usage = out();
@@ -106,6 +106,7 @@ class CommandLineTest {
     assertEquals(command.equals("publish") || command.equals("nightly"), usage.contains("--force"), usage);
     assertEquals(command.equals("rollback"), usage.contains("--to"), usage);
     assertEquals(command.equals("refresh"), usage.contains("--as-of"), usage);
+    assertEquals(command.equals("prune"), usage.contains("--dry-run"), usage);
     assertEquals(command.equals("evaluate") || command.equals("tune"), usage.contains("--movielens"), usage);
     assertEquals("", err());
   }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Running it every night: the same date twice gives the same rows and id maps; status and rollback;
- * the gate against the last published run; the run lock. One small output root, used in order.
+ * the gate against the last published run; the run lock; pruning old runs. One small output root, used in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -170,6 +170,58 @@ class OperationsTest {
     assertEquals(0, captured(() -> run.run("rollback", null, "--to", "dt=" + SmallRun.D1)), err);
     assertTrue(err.contains("older than 1440 minutes"), err);
     assertFalse(Files.exists(lock));
+  }
+
+  @Order(5)
+  @Test
+  void pruneKeepsTheNewestAndLatestAndWhatARerunOfTheOldestKeptDateNeeds() throws IOException {
+    Path root = run.out();
+    Path work = root.resolve("_work");
+    String d1 = "dt=" + SmallRun.D1;
+    String d2 = "dt=" + SmallRun.D2;
+    // Nothing happened since dt=D1 (LATEST): the refresh publishes an empty delta, complete and named all the same.
+    assertEquals(0, captured(() -> run.run("refresh", null, "--as-of", "2024-03-02T12:00:00Z")), err);
+    Path delta = root.resolve("refresh/" + d1 + "/delta=1");
+    assertTrue(Files.exists(delta.resolve("_SUCCESS")), out);
+    assertEquals(0, duckdbLong("SELECT count(*) FROM " + parquet(delta.resolve("recommendations"))));
+
+    List<String> all = List.of("dt=2024-02-20", d1, d1 + "_2", d2);
+    assertEquals(all, names(root));
+    assertEquals(0, captured(() -> run.run("prune", null, "--dry-run", "--set", "recsys.retention.keep-publications=1")),
+        err);
+    assertTrue(out.contains("would remove 1") && out.contains("dt=2024-02-20"), out);
+    assertEquals(all, names(root), "--dry-run removes nothing");
+
+    // Keeping 1 keeps the newest (dt=D2) and LATEST (dt=D1), and everything after the older of them.
+    assertEquals(0, captured(() -> run.run("prune", null, "--set", "recsys.retention.keep-publications=1")), err);
+    assertEquals(List.of(d1, d1 + "_2", d2), names(root), "only the incomplete run before LATEST goes");
+    assertTrue(Files.exists(delta));
+
+    assertEquals(0, captured(() -> run.run("rollback", null, "--to", d2)), err);
+    Path mapsBefore = dir.resolve("id_maps_before_prune");
+    copy(work.resolve("state/id_maps"), mapsBefore);
+    assertEquals(0, captured(() -> run.run("prune", null, "--set", "recsys.retention.keep-publications=1")), err);
+    assertEquals(List.of(d2), names(root));
+    assertFalse(Files.exists(root.resolve("refresh/" + d1)), "a pruned publication's deltas go with it");
+    assertTrue(Files.isDirectory(root.resolve("_refused/" + d2)), "a refused run of a kept date stays");
+    assertEquals(List.of(d2), names(work));
+    // A re-run of D2 extends the newest id-map version before D2, so D1's stays; and gives the same maps.
+    assertEquals(List.of(d1, d2), names(work.resolve("state/id_maps/users")));
+    assertEquals(List.of(d1, d2), names(work.resolve("state/id_maps/items")));
+    run.runOk("build-matrix", SmallRun.D2);
+    for (String entity : List.of("users", "items")) {
+      String a = parquet(mapsBefore.resolve(entity + "/" + d2));
+      String b = parquet(work.resolve("state/id_maps/" + entity + "/" + d2));
+      assertEquals(0, duckdbLong("SELECT count(*) FROM ((SELECT * FROM " + a + " EXCEPT ALL SELECT * FROM " + b
+          + ") UNION ALL (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + "))"), entity);
+    }
+    assertEquals(d2, run.assertLatestComplete());
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("dt=")).sorted().toList();
+    }
   }
 
   private static String lockText(String host, long pid, Instant started) {
