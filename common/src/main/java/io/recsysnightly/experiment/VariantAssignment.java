@@ -2,6 +2,7 @@ package io.recsysnightly.experiment;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.api.java.function.MapFunction;
@@ -42,7 +43,7 @@ public final class VariantAssignment implements Serializable {
   }
 
   /** This assignment restricted to {@code kept}: users of the others move, by the same hash, to the rest. */
-  public VariantAssignment among(java.util.Collection<String> kept) {
+  public VariantAssignment among(Collection<String> kept) {
     Map<String, Double> rest = new LinkedHashMap<>();
     for (int v = 0; v < names.length; v++) {
       if (kept.contains(names[v])) {

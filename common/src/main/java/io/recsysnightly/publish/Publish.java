@@ -49,7 +49,9 @@ import org.apache.spark.sql.Row;
  * into a publication directory never used before ({@code <output>/dt=D}, or {@code dt=D_2}... when
  * D was published already: see {@link Publications}) with {@code _SUCCESS} inside, then points
  * LATEST at it if the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
- * readers keep seeing the previous publication, and the step fails with exit code 4.
+ * readers keep seeing the previous publication, and the step fails with exit code 4. With A/B variants
+ * each variant's datasets go under {@code <dataset>/variant=NAME/} and each is gated alone: a refused one
+ * is moved aside and the others go live (see {@link Experiment}); only if all are refused is the run refused.
  */
 public final class Publish {
   public static final String STEP = "publish";
@@ -138,13 +140,18 @@ public final class Publish {
     ctx.finish(report);
     CrashPoints.reach("publish.done");
     if (!goesLive) {
-      List<String> reasons = new ArrayList<>();
-      results.forEach((arm, r) -> r.verdict.reasons().forEach(reason -> reasons.add(arm.label(reason))));
-      throw new GateRefusedException("The quality gate refused this run: " + String.join("; ", reasons)
+      throw new GateRefusedException("The quality gate refused this run: " + String.join("; ", refusals(results))
           + ". LATEST still points at the previous publication. The refused run is in " + target
           + " for inspection; publish it anyway with --force.", report);
     }
     return report;
+  }
+
+  /** Every arm's reasons for refusal, each followed by the arm's variant in an experiment. */
+  private static List<String> refusals(Map<Experiment.Arm, ArmResult> results) {
+    List<String> reasons = new ArrayList<>();
+    results.forEach((arm, r) -> r.verdict.reasons().forEach(reason -> reasons.add(arm.label(reason))));
+    return reasons;
   }
 
   /** What publishing one arm gave: its model version, metrics, row counts and the gate's verdict. */
@@ -326,8 +333,7 @@ public final class Publish {
     // In an experiment the top-level metrics are the first variant's (by convention the control).
     ArmResult first = results.values().iterator().next();
     m.put("metrics", first.metrics);
-    List<String> reasons = new ArrayList<>();
-    results.forEach((arm, r) -> r.verdict.reasons().forEach(reason -> reasons.add(arm.label(reason))));
+    List<String> reasons = refusals(results);
     boolean passed = reasons.isEmpty();
     Map<String, Object> gate = new LinkedHashMap<>();
     gate.put("passed", passed);

@@ -43,7 +43,7 @@ public final class RunReport {
     body.append("</p>\n");
     Map<String, Object> experiment = map(manifest.get("experiment"));
     if (!experiment.isEmpty()) {
-      variants(body, experiment, map(manifest.get("variants")));
+      variants(body, experiment, map(manifest.get("variants")), (int) number(metrics.get("k")));
       body.append("<p>Below: the first variant's evaluation in detail.</p>\n");
     }
     if (Boolean.TRUE.equals(metrics.get("evaluated"))) {
@@ -175,7 +175,8 @@ public final class RunReport {
    * (ten settings do not fit as grouped bars), and all four measures in a table.
    */
   /** The A/B variants side by side (holdout metrics, gate verdict) and the arm shares, configured and observed. */
-  private static void variants(StringBuilder body, Map<String, Object> experiment, Map<String, Object> variants) {
+  private static void variants(StringBuilder body, Map<String, Object> experiment, Map<String, Object> variants,
+      int k) {
     String[] metrics = {"ndcg", "precision", "recall", "map", "coverage", "popularity_of_recommended", "diversity"};
     Map<String, Object> configured = map(experiment.get("configured_shares"));
     Map<String, Object> observed = map(experiment.get("observed_shares"));
@@ -183,10 +184,6 @@ public final class RunReport {
         .append(String.format(Locale.ROOT, ", %.0f users assigned)", number(experiment.get("users_assigned"))))
         .append("</h2><table><tr><th>variant</th><th>overrides</th><th>share configured</th><th>share observed</th>"
             + "<th>gate</th>");
-    int k = 0;
-    for (Object v : variants.values()) {
-      k = (int) number(map(map(v).get("metrics")).get("k"));
-    }
     for (String m : metrics) {
       body.append("<th>").append(Svg.esc(m.replace('_', ' ') + "@" + k)).append("</th>");
     }

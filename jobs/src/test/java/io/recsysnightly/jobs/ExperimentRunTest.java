@@ -73,6 +73,12 @@ class ExperimentRunTest {
       assertEquals(expected.variantOf(r.getString(0)), r.getString(1), r.getString(0));
     }
 
+    // The serving lookup of the README, in DuckDB: exactly one non-empty list per user, from their variant.
+    assertEquals(users, SampleRun.duckdbLong("SELECT count(*) FROM read_parquet('"
+        + publication.resolve("assignments") + "/*.parquet') a JOIN read_parquet('" + publication.resolve(
+        "recommendations") + "/*/*.parquet', hive_partitioning = true) r ON r.user_id = a.user_id AND r.variant = "
+        + "a.variant WHERE len(r.recs) > 0"));
+
     Map<String, Object> manifest = StepReport.parseJson(Files.readString(publication.resolve("manifest.json")));
     Map<String, Object> exp = (Map<String, Object>) manifest.get("experiment");
     assertEquals(List.of("control", "small"), exp.get("published_variants"));
