@@ -11,7 +11,10 @@ import io.recsysnightly.experiment.Experiment;
 import io.recsysnightly.experiment.VariantAssignment;
 import io.recsysnightly.report.StepReport;
 import io.recsysnightly.testing.SharedSpark;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -125,6 +128,16 @@ class ExperimentRunTest {
     assertEquals(List.of("bad"), List.copyOf(refused.keySet()));
     assertTrue(String.valueOf(refused.get("bad")).contains("below the most-popular baseline"), refused.toString());
     assertEquals(false, ((Map<String, Object>) manifest.get("gate")).get("passed"), "the refusal is not hidden");
+    ByteArrayOutputStream status = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(status, true, StandardCharsets.UTF_8));
+    try {
+      run.runOk("status", null);
+    } finally {
+      System.setOut(stdout);
+    }
+    assertTrue(status.toString(StandardCharsets.UTF_8).contains("A/B variants published [control], refused [bad]"),
+        status.toString(StandardCharsets.UTF_8));
 
     // Every variant refused: as without an experiment, exit 4 and LATEST stays.
     loseToPopularity(run, "control");
