@@ -184,6 +184,15 @@ public final class ConfigKeys {
   public static final ConfigKey<Double> GATE_MAX_ROW_DROP = doubleIn("recsys.gate.max-row-drop", "0.5", 0, 1,
       "Refuse publication when the recommendations have more than this fraction fewer rows than LATEST's.");
 
+  // ---- A/B experiment
+  public static final ConfigKey<Map<String, Double>> EXPERIMENT_VARIANTS = variantShares("recsys.experiment.variants",
+      "", "A/B variants as name:share pairs (e.g. control:0.5,rank32:0.5): each is trained, evaluated, gated and "
+          + "published under variant=NAME/, each user assigned to one by a stable hash. Empty: no experiment.");
+  public static final ConfigKey<String> EXPERIMENT_SALT = string("recsys.experiment.salt", "1",
+      "Salt of the user-to-variant hash; a new salt reshuffles every user.");
+  /** Per-variant overrides: recsys.variant.NAME.KEY=value, KEY any key a variant may change. */
+  public static final String VARIANT_PREFIX = "recsys.variant.";
+
   // ---- operations
   public static final ConfigKey<Double> LOCK_MAX_AGE_HOURS = doubleIn("recsys.lock.max-age-hours", "24", 0.001,
       1e6, "A lock on the output root older than this is stale and taken over (a dead owner on this host is "
@@ -308,22 +317,39 @@ public final class ConfigKeys {
   }
 
   private static ConfigKey<Map<String, Double>> weights(String name, String dflt, String doc) {
-    return add(new ConfigKey<>(name, dflt, "comma-separated type:weight pairs with weights > 0", doc, s -> {
-      Map<String, Double> weights = new LinkedHashMap<>();
-      for (String pair : s.split(",")) {
-        String[] parts = pair.trim().split(":");
-        if (parts.length != 2 || parts[0].trim().isEmpty()) {
-          throw new IllegalArgumentException("'" + pair.trim() + "' is not type:weight");
-        }
-        double w = Double.parseDouble(parts[1].trim());
-        if (!(w > 0) || Double.isInfinite(w)) {
-          throw new IllegalArgumentException("weight of " + parts[0].trim() + " must be > 0");
-        }
-        if (weights.put(parts[0].trim(), w) != null) {
-          throw new IllegalArgumentException(parts[0].trim() + " appears twice");
-        }
+    return add(new ConfigKey<>(name, dflt, "comma-separated type:weight pairs with weights > 0", doc,
+        s -> positivePairs(s, "type:weight")));
+  }
+
+  /** Variant names end up in paths (variant=NAME) and in keys (recsys.variant.NAME.KEY): no dots, no slashes. */
+  private static ConfigKey<Map<String, Double>> variantShares(String name, String dflt, String doc) {
+    return add(new ConfigKey<>(name, dflt, "comma-separated name:share pairs, names of letters, digits, _ and -, "
+        + "shares > 0; or empty", doc, s -> {
+          Map<String, Double> shares = s.isEmpty() ? Map.of() : positivePairs(s, "name:share");
+          for (String variant : shares.keySet()) {
+            if (!variant.matches("[A-Za-z0-9_-]+")) {
+              throw new IllegalArgumentException("variant name '" + variant + "' has other characters");
+            }
+          }
+          return shares;
+        }));
+  }
+
+  private static Map<String, Double> positivePairs(String s, String form) {
+    Map<String, Double> pairs = new LinkedHashMap<>();
+    for (String pair : s.split(",")) {
+      String[] parts = pair.trim().split(":");
+      if (parts.length != 2 || parts[0].trim().isEmpty()) {
+        throw new IllegalArgumentException("'" + pair.trim() + "' is not " + form);
       }
-      return Collections.unmodifiableMap(weights);
-    }));
+      double w = Double.parseDouble(parts[1].trim());
+      if (!(w > 0) || Double.isInfinite(w)) {
+        throw new IllegalArgumentException("weight of " + parts[0].trim() + " must be > 0");
+      }
+      if (pairs.put(parts[0].trim(), w) != null) {
+        throw new IllegalArgumentException(parts[0].trim() + " appears twice");
+      }
+    }
+    return Collections.unmodifiableMap(pairs);
   }
 }

@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
 public final class PipelineConfig {
   private final Map<String, String> texts;
   private final Map<String, Object> values;
+  /** Variant name to its overrides (empty without an A/B experiment). */
+  private final Map<String, Map<String, String>> variantOverrides;
 
   private PipelineConfig(Map<String, String> texts) {
     this.texts = Collections.unmodifiableMap(new TreeMap<>(texts));
@@ -32,6 +34,14 @@ public final class PipelineConfig {
     }
     this.values = parsed;
     checkConsistency();
+    this.variantOverrides = VariantOverrides.parse(texts, get(ConfigKeys.EXPERIMENT_VARIANTS).keySet());
+    for (String variant : variantOverrides.keySet()) {
+      try {
+        variantConfig(variant); // a variant's own cross-key rules fail at start-up, not mid-run
+      } catch (RecsysException e) {
+        throw RecsysException.config("Variant %s: %s", variant, e.getMessage());
+      }
+    }
   }
 
   /** Defaults only. */
@@ -68,6 +78,28 @@ public final class PipelineConfig {
     Map<String, String> copy = new HashMap<>(texts);
     mergeChecked(copy, Map.of(key, value), "given with --set");
     return new PipelineConfig(copy);
+  }
+
+  /**
+   * The configuration of one variant of the A/B experiment: this one with the variant's overrides
+   * applied and no experiment, i.e. exactly what a plain run with those overrides would use.
+   */
+  public PipelineConfig variantConfig(String variant) {
+    Map<String, String> overrides = variantOverrides.get(variant);
+    if (overrides == null) {
+      throw new IllegalArgumentException("No variant " + variant + " in " + variantOverrides.keySet());
+    }
+    Map<String, String> copy = new HashMap<>(texts);
+    copy.keySet().removeIf(k -> k.startsWith(ConfigKeys.VARIANT_PREFIX));
+    copy.put(ConfigKeys.EXPERIMENT_VARIANTS.name(), ConfigKeys.EXPERIMENT_VARIANTS.defaultText());
+    copy.put(ConfigKeys.EXPERIMENT_SALT.name(), ConfigKeys.EXPERIMENT_SALT.defaultText());
+    copy.putAll(overrides);
+    return new PipelineConfig(copy);
+  }
+
+  /** The overrides of {@code variant} (key to text), as configured. */
+  public Map<String, String> variantOverrides(String variant) {
+    return variantOverrides.getOrDefault(variant, Map.of());
   }
 
   @SuppressWarnings("unchecked")
@@ -113,7 +145,8 @@ public final class PipelineConfig {
 
   private static void mergeChecked(Map<String, String> into, Map<String, String> from, String where) {
     for (Map.Entry<String, String> e : from.entrySet()) {
-      if (!into.containsKey(e.getKey())) {
+      // recsys.variant.* keys are checked once the variants are known (VariantOverrides).
+      if (!into.containsKey(e.getKey()) && !e.getKey().startsWith(ConfigKeys.VARIANT_PREFIX)) {
         throw RecsysException.config("Unknown configuration key '%s' %s. Known keys start with recsys. "
             + "and are listed in conf/recsys.properties and the README.", e.getKey(), where);
       }

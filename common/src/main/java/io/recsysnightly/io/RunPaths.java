@@ -14,12 +14,31 @@ public final class RunPaths {
   private final Path outputRoot;
   private final Path workRoot;
   private final LocalDate date;
+  /** The A/B variant whose model-dependent paths these are (under variant=NAME/); null: no experiment. */
+  private final String variant;
 
   public RunPaths(PipelineConfig config, LocalDate date) {
     this.inputRoot = new Path(config.get(ConfigKeys.INPUT_ROOT));
     this.outputRoot = new Path(config.get(ConfigKeys.OUTPUT_ROOT));
     this.workRoot = workRoot(config);
     this.date = date;
+    this.variant = null;
+  }
+
+  private RunPaths(RunPaths shared, String variant) {
+    this.inputRoot = shared.inputRoot;
+    this.outputRoot = shared.outputRoot;
+    this.workRoot = shared.workRoot;
+    this.date = shared.date;
+    this.variant = variant;
+  }
+
+  /**
+   * The paths of one variant: what depends on the model (factors, metrics, vectors, candidates, lists,
+   * step reports) moves under {@code dt=D/variant=NAME/}; the matrix, holdout, entities and id maps are shared.
+   */
+  public RunPaths forVariant(String name) {
+    return new RunPaths(this, name);
   }
 
   /** Where step outputs and persisted state live: {@code recsys.work.root}, else {@code <output>/_work}. */
@@ -59,6 +78,14 @@ public final class RunPaths {
     return runDir(date);
   }
 
+  private Path modelDir(LocalDate d) {
+    return variant == null ? runDir(d) : new Path(runDir(d), "variant=" + variant);
+  }
+
+  private Path modelDir() {
+    return modelDir(date);
+  }
+
   public Path matrixAll() {
     return new Path(runDir(), "matrix/all");
   }
@@ -89,51 +116,51 @@ public final class RunPaths {
   }
 
   public Path userFactors(LocalDate trainDate) {
-    return new Path(runDir(trainDate), "factors/users");
+    return new Path(modelDir(trainDate), "factors/users");
   }
 
   public Path itemFactors(LocalDate trainDate) {
-    return new Path(runDir(trainDate), "factors/items");
+    return new Path(modelDir(trainDate), "factors/items");
   }
 
   public Path metricsJson() {
-    return new Path(runDir(), "metrics.json");
+    return new Path(modelDir(), "metrics.json");
   }
 
   public Path userVectors() {
-    return new Path(runDir(), "vectors/users");
+    return new Path(modelDir(), "vectors/users");
   }
 
   public Path itemVectors() {
-    return new Path(runDir(), "vectors/items");
+    return new Path(modelDir(), "vectors/items");
   }
 
   public Path candidates() {
-    return new Path(runDir(), "candidates/users");
+    return new Path(modelDir(), "candidates/users");
   }
 
   /** The lists to publish: the candidates after the re-rank step's rules, with reasons. */
   public Path rerankedLists() {
-    return new Path(runDir(), "rerank/users");
+    return new Path(modelDir(), "rerank/users");
   }
 
   /** The segment starter lists after the same re-ranking rules as personal lists. */
   public Path rerankedSegmentLists() {
-    return new Path(runDir(), "rerank/segments");
+    return new Path(modelDir(), "rerank/segments");
   }
 
   public Path similarItems() {
-    return new Path(runDir(), "candidates/similar_items");
+    return new Path(modelDir(), "candidates/similar_items");
   }
 
   /** Starter lists per user segment (see knn.StarterLists). */
   public Path segmentLists() {
-    return new Path(runDir(), "candidates/segments");
+    return new Path(modelDir(), "candidates/segments");
   }
 
   /** Popular-and-relevant items per item category. */
   public Path categoryLists() {
-    return new Path(runDir(), "candidates/categories");
+    return new Path(modelDir(), "candidates/categories");
   }
 
   /** Malformed event rows the intraday refresh met since the publication of this date. */
@@ -143,7 +170,7 @@ public final class RunPaths {
 
   /** Per-step results (counts, timings) that publish gathers into the manifest. */
   public Path stepReport(String step) {
-    return new Path(runDir(), "steps/" + step + ".json");
+    return new Path(modelDir(), "steps/" + step + ".json");
   }
 
   public Path checkpointDir() {

@@ -15,8 +15,11 @@ import static org.apache.spark.sql.functions.when;
 import io.recsysnightly.coldstart.ColdStart;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.experiment.Experiment;
+import io.recsysnightly.experiment.VariantAssignment;
 import io.recsysnightly.io.FileStore;
 import io.recsysnightly.io.RunContext;
+import io.recsysnightly.io.RunPaths;
 import io.recsysnightly.knn.Candidates;
 import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.als.TrainAls;
@@ -29,8 +32,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,11 +48,18 @@ import org.apache.spark.sql.Row;
  * into a publication directory never used before ({@code <output>/dt=D}, or {@code dt=D_2}... when
  * D was published already: see {@link Publications}) with {@code _SUCCESS} inside, then points
  * LATEST at it if the quality gate passes. A refused run goes to {@code <output>/_refused/dt=D} instead, so
- * readers keep seeing the previous publication, and the step fails with exit code 4.
+ * readers keep seeing the previous publication, and the step fails with exit code 4. With A/B variants
+ * each variant's datasets go under {@code <dataset>/variant=NAME/} and each is gated alone: a refused one
+ * is moved aside and the others go live (see {@link Experiment}); only if all are refused is the run refused.
  */
 public final class Publish {
   public static final String STEP = "publish";
   public static final String[] DATASETS = {"recommendations", "user_embeddings", "item_embeddings", "similar_items"};
+  /** Every dataset written per model (per variant in an experiment). */
+  private static final List<String> PUBLISHED = List.of("recommendations", "user_embeddings", "item_embeddings",
+      "similar_items", "segment_recommendations", "category_recommendations");
+  /** The A/B experiment's user-to-variant table, {@code user_id, variant}. */
+  public static final String ASSIGNMENTS = "assignments";
   private static final String[] EARLIER_STEPS = {BuildMatrix.STEP, TrainAls.STEP, ColdStart.STEP, Candidates.STEP,
       Rerank.STEP};
 
@@ -66,7 +78,7 @@ public final class Publish {
 
   public StepReport execute() {
     CrashPoints.reach("publish.start");
-    String version = modelVersion();
+    String version = modelVersion(config);
     report.metric("model version", version);
     Publications publications = new Publications(ctx.files(), ctx.paths().outputRoot());
     cleanLeftovers();
@@ -75,58 +87,32 @@ public final class Publish {
 
     progress.phase("writing datasets to staging " + staging);
     Dataset<Row> users = ctx.read(ctx.paths().userTable());
-    Dataset<Row> items = ctx.read(ctx.paths().itemTable());
-    Dataset<Row> userVectors = ctx.read(ctx.paths().userVectors());
-    Dataset<Row> itemIds = items.select("item_idx", "item_id");
-    int listSize = config.get(ConfigKeys.LIST_SIZE);
-
-    Dataset<Row> lists = withItemIds(ctx.read(ctx.paths().rerankedLists()), "user_idx", "recs", itemIds, listSize, true);
-    Dataset<Row> recommendations = users.join(userVectors.select("user_idx", "source"), "user_idx", "left")
-        .join(lists, "user_idx", "left")
-        .select(col("user_id"), coalesce(col("recs"), expr("array()").cast(lists.schema().apply("recs").dataType()))
-            .as("recs"), coalesce(col("source"), lit("none")).as("source"), lit(version).as("model_version"));
-    write(recommendations, staging, "recommendations");
-
-    write(users.join(userVectors, "user_idx").select(col("user_id"), col("vector").as("embedding"), col("source"),
-        col("n_interactions"), lit(version).as("model_version")), staging, "user_embeddings");
-    write(items.join(ctx.read(ctx.paths().itemVectors()), "item_idx").select(col("item_id"),
-        col("vector").as("embedding"), col("category"), col("source"), col("popularity"),
-        lit(version).as("model_version")), staging, "item_embeddings");
-    Dataset<Row> similar = withItemIds(ctx.read(ctx.paths().similarItems()), "item_idx", "similar", itemIds,
-        config.get(ConfigKeys.SIMILAR_M), false);
-    write(similar.join(itemIds, "item_idx").select("item_id", "similar"), staging, "similar_items");
-    Dataset<Row> segments = withItemIds(ctx.read(ctx.paths().rerankedSegmentLists()), "segment", "recs", itemIds,
-        listSize, true);
-    write(segments.select(col("segment"), col("recs"), when(col("segment").equalTo(StarterLists.ALL),
-        lit("liked by most people")).otherwise(concat(lit("liked by people in segment "), col("segment"))).as("reason"),
-        lit(version).as("model_version")), staging, "segment_recommendations");
-    Dataset<Row> categories = withItemIds(ctx.read(ctx.paths().categoryLists()), "category", "recs", itemIds,
-        listSize, false);
-    write(categories.select(col("category"), col("recs"), concat(lit("popular in "), col("category")).as("reason"),
-        lit(version).as("model_version")), staging, "category_recommendations");
-    report.phaseDone("write");
-
-    progress.phase("checking the quality gate");
-    Dataset<Row> published = ctx.read(new Path(staging, "recommendations"));
     long usersKnown = users.count();
-    long usersWithList = published.where("size(recs) > 0").count();
-    Map<String, Object> metrics = StepReport.parseJson(ctx.files().readText(ctx.paths().metricsJson()));
     Optional<Publications.Run> previous = publications.latestRun().filter(Publications.Run::complete);
-    QualityGate.Verdict verdict = new QualityGate(config).check(metrics, usersKnown, usersWithList,
-        report.counts(), previous.flatMap(Publications.Run::manifest));
-    boolean goesLive = verdict.passed() || force;
-    report.metric("gate", verdict.passed() ? "passed" : (force ? "refused, published with --force" : "refused"));
-    verdict.reasons().forEach(r -> report.metric("gate refusal", r));
+    Map<Experiment.Arm, ArmResult> results = new LinkedHashMap<>();
+    for (Experiment.Arm arm : Experiment.arms(ctx)) {
+      results.put(arm, writeAndCheck(arm, staging, users, usersKnown, previous.flatMap(Publications.Run::manifest)));
+    }
+    report.phaseDone("write and gate");
     CrashPoints.reach("publish.gate-checked");
 
-    Map<String, Object> manifest = manifest(version, metrics, verdict);
+    List<Experiment.Arm> live = results.keySet().stream().filter(a -> results.get(a).verdict.passed() || force)
+        .toList();
+    boolean goesLive = !live.isEmpty();
+    Map<String, Object> experiment = new LinkedHashMap<>();
+    if (Experiment.configured(config)) {
+      progress.phase("assigning every user to a variant");
+      experiment = experiment(results, live, goesLive, staging, users);
+    }
+
+    Map<String, Object> manifest = manifest(version, results, experiment);
     ctx.files().writeTextAtomically(new Path(staging, "manifest.json"), StepReport.toJson(manifest),
         () -> CrashPoints.reach("publish.manifest-tmp"));
     CrashPoints.reach("publish.manifest-written");
     ctx.files().writeTextAtomically(new Path(staging, "report.html"), RunReport.render(ctx, manifest));
     ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "", () -> CrashPoints.reach("publish.success-tmp"));
     CrashPoints.reach("publish.success-written");
-    report.phaseDone("gate and manifest");
+    report.phaseDone("manifest");
 
     progress.phase(goesLive ? "moving the run into place and updating LATEST" : "moving the refused run aside");
     Path target;
@@ -136,7 +122,7 @@ public final class Publish {
       CrashPoints.reach("publish.before-rename");
       ctx.files().renameNew(staging, target);
     } else {
-      target = new Path(new Path(ctx.paths().outputRoot(), Publications.REFUSED), "dt=" + ctx.paths().date());
+      target = refusedDir();
       CrashPoints.reach("publish.before-rename");
       ctx.files().swapDirectory(staging, target);
     }
@@ -153,11 +139,144 @@ public final class Publish {
     ctx.finish(report);
     CrashPoints.reach("publish.done");
     if (!goesLive) {
-      throw new GateRefusedException("The quality gate refused this run: " + String.join("; ", verdict.reasons())
+      throw new GateRefusedException("The quality gate refused this run: " + String.join("; ", refusals(results))
           + ". LATEST still points at the previous publication. The refused run is in " + target
           + " for inspection; publish it anyway with --force.", report);
     }
     return report;
+  }
+
+  /** Every arm's reasons for refusal, each followed by the arm's variant in an experiment. */
+  private static List<String> refusals(Map<Experiment.Arm, ArmResult> results) {
+    List<String> reasons = new ArrayList<>();
+    results.forEach((arm, r) -> r.verdict.reasons().forEach(reason -> reasons.add(arm.label(reason))));
+    return reasons;
+  }
+
+  /** What publishing one arm gave: its model version, metrics, row counts and the gate's verdict. */
+  private record ArmResult(String version, Map<String, Object> metrics, Map<String, Object> counts,
+      QualityGate.Verdict verdict) {}
+
+  /** Writes the arm's datasets into staging (under variant=NAME/ in an experiment) and checks its gate. */
+  private ArmResult writeAndCheck(Experiment.Arm arm, Path staging, Dataset<Row> users, long usersKnown,
+      Optional<Map<String, Object>> previous) {
+    RunContext armCtx = arm.ctx();
+    PipelineConfig armConfig = armCtx.config();
+    String version = modelVersion(armConfig);
+    Map<String, Object> counts = new LinkedHashMap<>();
+    Dataset<Row> items = ctx.read(ctx.paths().itemTable());
+    Dataset<Row> userVectors = ctx.read(armCtx.paths().userVectors());
+    Dataset<Row> itemIds = items.select("item_idx", "item_id");
+    int listSize = armConfig.get(ConfigKeys.LIST_SIZE);
+
+    Dataset<Row> lists = withItemIds(ctx.read(armCtx.paths().rerankedLists()), "user_idx", "recs", itemIds, listSize,
+        true);
+    Dataset<Row> recommendations = users.join(userVectors.select("user_idx", "source"), "user_idx", "left")
+        .join(lists, "user_idx", "left")
+        .select(col("user_id"), coalesce(col("recs"), expr("array()").cast(lists.schema().apply("recs").dataType()))
+            .as("recs"), coalesce(col("source"), lit("none")).as("source"), lit(version).as("model_version"));
+    write(recommendations, staging, arm, "recommendations", counts);
+
+    write(users.join(userVectors, "user_idx").select(col("user_id"), col("vector").as("embedding"), col("source"),
+        col("n_interactions"), lit(version).as("model_version")), staging, arm, "user_embeddings", counts);
+    write(items.join(ctx.read(armCtx.paths().itemVectors()), "item_idx").select(col("item_id"),
+        col("vector").as("embedding"), col("category"), col("source"), col("popularity"),
+        lit(version).as("model_version")), staging, arm, "item_embeddings", counts);
+    Dataset<Row> similar = withItemIds(ctx.read(armCtx.paths().similarItems()), "item_idx", "similar", itemIds,
+        armConfig.get(ConfigKeys.SIMILAR_M), false);
+    write(similar.join(itemIds, "item_idx").select("item_id", "similar"), staging, arm, "similar_items", counts);
+    Dataset<Row> segments = withItemIds(ctx.read(armCtx.paths().rerankedSegmentLists()), "segment", "recs", itemIds,
+        listSize, true);
+    write(segments.select(col("segment"), col("recs"), when(col("segment").equalTo(StarterLists.ALL),
+        lit("liked by most people")).otherwise(concat(lit("liked by people in segment "), col("segment"))).as("reason"),
+        lit(version).as("model_version")), staging, arm, "segment_recommendations", counts);
+    Dataset<Row> categories = withItemIds(ctx.read(armCtx.paths().categoryLists()), "category", "recs", itemIds,
+        listSize, false);
+    write(categories.select(col("category"), col("recs"), concat(lit("popular in "), col("category")).as("reason"),
+        lit(version).as("model_version")), staging, arm, "category_recommendations", counts);
+
+    progress.phase(arm.label("checking the quality gate"));
+    long usersWithList = ctx.read(datasetPath(staging, arm, "recommendations")).where("size(recs) > 0").count();
+    Map<String, Object> metrics = StepReport.parseJson(ctx.files().readText(armCtx.paths().metricsJson()));
+    QualityGate.Verdict verdict = new QualityGate(armConfig).check(metrics, usersKnown, usersWithList, counts,
+        previous.flatMap(p -> previousOf(p, arm)));
+    report.metric(arm.label("gate"), verdict.passed() ? "passed"
+        : (force ? "refused, published with --force" : "refused"));
+    verdict.reasons().forEach(r -> report.metric(arm.label("gate refusal"), r));
+    return new ArmResult(version, metrics, counts, verdict);
+  }
+
+  /**
+   * What a variant is compared with: the same variant of the last publication when it had one, the
+   * last publication itself when it was not an experiment, else nothing (a new variant).
+   */
+  @SuppressWarnings("unchecked")
+  private static Optional<Map<String, Object>> previousOf(Map<String, Object> previous, Experiment.Arm arm) {
+    if (arm.variant().isEmpty() || !(previous.get("variants") instanceof Map<?, ?> variants)) {
+      return Optional.of(previous);
+    }
+    if (!(variants.get(arm.variant().get()) instanceof Map<?, ?> variant)) {
+      return Optional.empty();
+    }
+    Map<String, Object> same = new LinkedHashMap<>((Map<String, Object>) variant);
+    same.put("date", previous.get("date"));
+    return Optional.of(same);
+  }
+
+  /**
+   * Moves the refused variants out of a publication that goes live (to {@code _refused/dt=D/variant=NAME/}),
+   * writes {@code assignments} over the variants that remain and returns the experiment's manifest entry.
+   */
+  private Map<String, Object> experiment(Map<Experiment.Arm, ArmResult> results, List<Experiment.Arm> live,
+      boolean goesLive, Path staging, Dataset<Row> users) {
+    List<String> published = new ArrayList<>();
+    Map<String, Object> refused = new LinkedHashMap<>();
+    Map<String, Object> configured = new LinkedHashMap<>();
+    for (Experiment.Arm arm : results.keySet()) {
+      String variant = arm.variant().orElseThrow();
+      configured.put(variant, arm.share());
+      if (live.contains(arm)) {
+        published.add(variant);
+        continue;
+      }
+      refused.put(variant, results.get(arm).verdict.reasons());
+      if (goesLive) {
+        for (String dataset : PUBLISHED) {
+          ctx.files().swapDirectory(datasetPath(staging, arm, dataset),
+              new Path(new Path(refusedDir(), "variant=" + variant), dataset));
+        }
+      }
+    }
+    // Users of a refused variant move, by the same hash, to the variants that are published.
+    VariantAssignment assignment = Experiment.assignment(config);
+    VariantAssignment served = goesLive ? assignment.among(published) : assignment;
+    Path assignments = new Path(staging, ASSIGNMENTS);
+    served.assign(users).write().parquet(assignments.toString());
+    Map<String, Object> observed = new LinkedHashMap<>();
+    long total = 0;
+    for (Row r : ctx.read(assignments).groupBy("variant").count().orderBy("variant").collectAsList()) {
+      observed.put(r.getString(0), r.getLong(1));
+      total += r.getLong(1);
+    }
+    report.count(ASSIGNMENTS, total);
+    for (Map.Entry<String, Object> e : observed.entrySet()) {
+      e.setValue(total == 0 ? 0.0 : ((Long) e.getValue()).doubleValue() / total);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("salt", config.get(ConfigKeys.EXPERIMENT_SALT));
+    m.put("configured_shares", configured);
+    m.put("observed_shares", observed);
+    m.put("users_assigned", total);
+    m.put("published_variants", goesLive ? published : List.of());
+    m.put("refused_variants", refused);
+    if (!refused.isEmpty()) {
+      report.metric("variants refused by the gate", String.join(", ", refused.keySet()));
+    }
+    return m;
+  }
+
+  private Path refusedDir() {
+    return new Path(new Path(ctx.paths().outputRoot(), Publications.REFUSED), "dt=" + ctx.paths().date());
   }
 
   /**
@@ -178,46 +297,88 @@ public final class Publish {
             + "e.score, 'rank', e.rank" + (withReason ? ", 'reason', e.reason" : "") + "))").as(listCol));
   }
 
-  private void write(Dataset<Row> data, Path staging, String name) {
-    Path path = new Path(staging, name);
+  /** Where {@code dataset} of {@code arm} goes: {@code <dataset>/}, or {@code <dataset>/variant=NAME/} in an experiment. */
+  private static Path datasetPath(Path publication, Experiment.Arm arm, String dataset) {
+    Path path = new Path(publication, dataset);
+    return arm.variant().map(v -> new Path(path, "variant=" + v)).orElse(path);
+  }
+
+  private void write(Dataset<Row> data, Path staging, Experiment.Arm arm, String name, Map<String, Object> counts) {
+    Path path = datasetPath(staging, arm, name);
     data.write().parquet(path.toString());
     long rows = ctx.read(path).count();
-    report.count(name, rows);
+    counts.put(name, rows);
+    report.count(arm.label(name), rows);
     CrashPoints.reach("publish.wrote-" + name);
   }
 
-  private Map<String, Object> manifest(String version, Map<String, Object> metrics, QualityGate.Verdict verdict) {
+  private Map<String, Object> manifest(String version, Map<Experiment.Arm, ArmResult> results,
+      Map<String, Object> experiment) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("date", ctx.paths().date().toString());
     m.put("model_version", version);
     m.put("created_at", Instant.now().toString());
     m.put("config", config.asMap());
+    Map<String, Object> steps = steps(ctx.paths());
+    Object buildMatrix = steps.get(BuildMatrix.STEP);
+    m.put("input_counts", buildMatrix == null ? Map.of() : ((Map<?, ?>) buildMatrix).get("counts"));
+    m.put("output_counts", report.counts());
+    // In an experiment the top-level metrics are the first variant's (by convention the control).
+    ArmResult first = results.values().iterator().next();
+    m.put("metrics", first.metrics);
+    List<String> reasons = refusals(results);
+    boolean passed = reasons.isEmpty();
+    Map<String, Object> gate = new LinkedHashMap<>();
+    gate.put("passed", passed);
+    gate.put("forced", force && !passed);
+    gate.put("reasons", reasons);
+    gate.put("checks", first.verdict.checks());
+    m.put("gate", gate);
+    m.put("steps", steps);
+    if (!experiment.isEmpty()) {
+      m.put("experiment", experiment);
+      Map<String, Object> variants = new LinkedHashMap<>();
+      results.forEach((arm, r) -> variants.put(arm.variant().orElseThrow(), variant(arm, r)));
+      m.put("variants", variants);
+    }
+    return m;
+  }
+
+  /** A variant's entry in the manifest: what a run with its overrides alone would record, plus its share. */
+  private Map<String, Object> variant(Experiment.Arm arm, ArmResult result) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("share", arm.share());
+    v.put("overrides", config.variantOverrides(arm.variant().orElseThrow()));
+    v.put("model_version", result.version);
+    v.put("output_counts", result.counts);
+    v.put("metrics", result.metrics);
+    Map<String, Object> gate = new LinkedHashMap<>();
+    gate.put("passed", result.verdict.passed());
+    gate.put("forced", force && !result.verdict.passed());
+    gate.put("reasons", result.verdict.reasons());
+    gate.put("checks", result.verdict.checks());
+    v.put("gate", gate);
+    v.put("steps", steps(arm.ctx().paths()));
+    return v;
+  }
+
+  /** The reports of the earlier steps found under {@code paths} (a variant's, or the shared ones). */
+  private Map<String, Object> steps(RunPaths paths) {
     Map<String, Object> steps = new LinkedHashMap<>();
     for (String step : EARLIER_STEPS) {
-      Path stepReport = ctx.paths().stepReport(step);
+      Path stepReport = paths.stepReport(step);
       if (ctx.files().exists(stepReport)) {
         steps.put(step, StepReport.parseJson(ctx.files().readText(stepReport)));
       }
     }
-    Object buildMatrix = steps.get(BuildMatrix.STEP);
-    m.put("input_counts", buildMatrix == null ? Map.of() : ((Map<?, ?>) buildMatrix).get("counts"));
-    m.put("output_counts", report.counts());
-    m.put("metrics", metrics);
-    Map<String, Object> gate = new LinkedHashMap<>();
-    gate.put("passed", verdict.passed());
-    gate.put("forced", force && !verdict.passed());
-    gate.put("reasons", verdict.reasons());
-    gate.put("checks", verdict.checks());
-    m.put("gate", gate);
-    m.put("steps", steps);
-    return m;
+    return steps;
   }
 
   /** Date plus a digest of the configuration: the same inputs and config give the same version. */
-  private String modelVersion() {
+  private String modelVersion(PipelineConfig of) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(config.toPropertiesText().getBytes(StandardCharsets.UTF_8));
+          .digest(of.toPropertiesText().getBytes(StandardCharsets.UTF_8));
       return ctx.paths().date() + "-" + HexFormat.of().formatHex(digest, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

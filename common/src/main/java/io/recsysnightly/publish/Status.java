@@ -76,6 +76,12 @@ public final class Status {
       sb.append(", gate ").append(Boolean.TRUE.equals(gate.get("passed")) ? "passed"
           : Boolean.TRUE.equals(gate.get("forced")) ? "refused, forced" : "refused");
     }
+    if (m.get("experiment") instanceof Map<?, ?> experiment) {
+      sb.append(", A/B variants published ").append(experiment.get("published_variants"));
+      if (experiment.get("refused_variants") instanceof Map<?, ?> refused && !refused.isEmpty()) {
+        sb.append(", refused ").append(refused.keySet());
+      }
+    }
     if (m.get("output_counts") instanceof Map<?, ?> counts && counts.get("recommendations") != null) {
       sb.append(", ").append(counts.get("recommendations")).append(" users");
     }

@@ -91,6 +91,12 @@ public final class Refresh {
             + "refresh updates a published run. Run nightly (or publish) first; `status` lists the publications.",
             outputRoot));
     Map<String, Object> manifest = publication.manifest().orElseThrow();
+    if (manifest.containsKey("experiment")) {
+      // Each variant has its own item factors and lists (<dataset>/variant=V/): a per-variant delta is not built yet.
+      throw RecsysException.config("%s is an A/B experiment (variants %s): refresh does not update experiment "
+          + "publications yet. Readers keep its nightly lists; the next nightly run updates them.",
+          publication.name(), manifest.get("variants") instanceof Map<?, ?> v ? v.keySet() : "?");
+    }
     PipelineConfig config = modelSettings(manifest, current);
     RunContext ctx = new RunContext(spark, config, new RunPaths(config, publication.date()), files);
     Progress progress = ctx.progress(STEP);

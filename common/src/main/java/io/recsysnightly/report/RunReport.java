@@ -41,6 +41,11 @@ public final class RunReport {
       }
     }
     body.append("</p>\n");
+    Map<String, Object> experiment = map(manifest.get("experiment"));
+    if (!experiment.isEmpty()) {
+      variants(body, experiment, map(manifest.get("variants")), (int) number(metrics.get("k")));
+      body.append("<p>Below: the first variant's evaluation in detail.</p>\n");
+    }
     if (Boolean.TRUE.equals(metrics.get("evaluated"))) {
       evaluation(body, metrics, previous.map(p -> map(p.get("metrics"))), previous.map(p -> String.valueOf(
           p.get("date"))));
@@ -169,6 +174,61 @@ public final class RunReport {
    * What each re-ranking rule costs and buys: per setting, NDCG and coverage at K as labelled bars
    * (ten settings do not fit as grouped bars), and all four measures in a table.
    */
+  /** The A/B variants side by side (holdout metrics, gate verdict) and the arm shares, configured and observed. */
+  private static void variants(StringBuilder body, Map<String, Object> experiment, Map<String, Object> variants,
+      int k) {
+    String[] metrics = {"ndcg", "precision", "recall", "map", "coverage", "popularity_of_recommended", "diversity"};
+    Map<String, Object> configured = map(experiment.get("configured_shares"));
+    Map<String, Object> observed = map(experiment.get("observed_shares"));
+    body.append("<section><h2>A/B variants (salt ").append(Svg.esc(String.valueOf(experiment.get("salt"))))
+        .append(String.format(Locale.ROOT, ", %.0f users assigned)", number(experiment.get("users_assigned"))))
+        .append("</h2><table><tr><th>variant</th><th>overrides</th><th>share configured</th><th>share observed</th>"
+            + "<th>gate</th>");
+    for (String m : metrics) {
+      body.append("<th>").append(Svg.esc(m.replace('_', ' ') + "@" + k)).append("</th>");
+    }
+    body.append("<th>popularity baseline ndcg@").append(k).append("</th></tr>\n");
+    Map<String, Object> ndcg = new LinkedHashMap<>();
+    Map<String, Object> coverage = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : variants.entrySet()) {
+      Map<String, Object> variant = map(e.getValue());
+      Map<String, Object> als = map(map(variant.get("metrics")).get("als"));
+      Map<String, Object> gate = map(variant.get("gate"));
+      boolean passed = Boolean.TRUE.equals(gate.get("passed"));
+      ndcg.put(e.getKey(), als.get("ndcg@" + k));
+      coverage.put(e.getKey(), als.get("coverage@" + k));
+      body.append("<tr><td>").append(Svg.esc(e.getKey())).append("</td><td>")
+          .append(Svg.esc(String.valueOf(variant.get("overrides")))).append("</td>")
+          .append(String.format(Locale.ROOT, "<td>%.4f</td><td>%.4f</td>", share(configured, e.getKey()),
+              number(observed.get(e.getKey()))))
+          .append("<td class=\"").append(passed ? "ok\">passed" : "bad\">refused: ")
+          .append(Svg.esc(String.join("; ", list(gate.get("reasons")).stream().map(String::valueOf).toList())))
+          .append("</td>");
+      for (String m : metrics) {
+        body.append(String.format(Locale.ROOT, "<td>%.4f</td>", number(als.get(m + "@" + k))));
+      }
+      body.append(String.format(Locale.ROOT, "<td>%.4f</td></tr>%n",
+          number(map(map(variant.get("metrics")).get("popularity")).get("ndcg@" + k))));
+    }
+    body.append("</table><p>Holdout metrics are the evaluation fit's ALS lists before re-ranking: a variant "
+        + "that changes only re-ranking settings scores as its base.</p></section>\n");
+    List<String> names = new ArrayList<>(variants.keySet());
+    Map<String, double[]> shares = new LinkedHashMap<>();
+    shares.put("configured", names.stream().mapToDouble(n -> share(configured, n)).toArray());
+    shares.put("observed", names.stream().mapToDouble(n -> number(observed.get(n))).toArray());
+    section(body, "Arm shares: configured and observed in assignments", Svg.bars("arm-shares", "arm shares", names,
+        shares, "%.3f"));
+    hbarSection(body, "NDCG@" + k + " by variant", "variant-ndcg", ndcg, "%.4f", variants.size());
+    hbarSection(body, "Catalogue coverage@" + k + " by variant", "variant-coverage", coverage, "%.4f",
+        variants.size());
+  }
+
+  /** A variant's configured share as a fraction of all shares. */
+  private static double share(Map<String, Object> configured, String variant) {
+    double total = configured.values().stream().mapToDouble(RunReport::number).sum();
+    return total == 0 ? 0 : number(configured.get(variant)) / total;
+  }
+
   private static void rerankTradeoffs(StringBuilder body, Map<String, Object> tradeoffs, int k) {
     String[] metrics = {"ndcg", "coverage", "diversity", "popularity_of_recommended"};
     Map<String, Object> ndcg = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package io.recsysnightly.jobs;
 
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.coldstart.ColdStart;
+import io.recsysnightly.experiment.Experiment;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.Candidates;
 import io.recsysnightly.matrix.BuildMatrix;
@@ -13,26 +14,29 @@ import java.util.List;
 
 /** The pipeline's steps, declared in the order {@code nightly} runs them. */
 enum Step {
-  BUILD_MATRIX(BuildMatrix.STEP, "Validate events, build the utility matrix, split off the holdout.",
+  BUILD_MATRIX(BuildMatrix.STEP, "Validate events, build the utility matrix, split off the holdout.", false,
       (ctx, force) -> new BuildMatrix(ctx).execute()),
-  TRAIN(TrainAls.STEP, "Fit ALS and evaluate it on the holdout against a popularity baseline.",
+  TRAIN(TrainAls.STEP, "Fit ALS and evaluate it on the holdout against a popularity baseline.", true,
       (ctx, force) -> new TrainAls(ctx).execute()),
-  COLD_START(ColdStart.STEP, "Give every user and item a vector: fold-in, else segment/category mean.",
+  COLD_START(ColdStart.STEP, "Give every user and item a vector: fold-in, else segment/category mean.", true,
       (ctx, force) -> new ColdStart(ctx).execute()),
-  CANDIDATES(Candidates.STEP, "Exact top-N candidates per user and most similar items per item.",
+  CANDIDATES(Candidates.STEP, "Exact top-N candidates per user and most similar items per item.", true,
       (ctx, force) -> new Candidates(ctx).execute()),
-  RERANK(Rerank.STEP, "Re-rank the candidates into the lists to publish (rules, diversity), with reasons.",
+  RERANK(Rerank.STEP, "Re-rank the candidates into the lists to publish (rules, diversity), with reasons.", true,
       (ctx, force) -> new Rerank(ctx).execute()),
-  PUBLISH(Publish.STEP, "Write the dated publication; move LATEST if the quality gate passes.",
+  PUBLISH(Publish.STEP, "Write the dated publication; move LATEST if the quality gate passes.", false,
       (ctx, force) -> new Publish(ctx, force).execute());
 
   private final String command;
   private final String description;
+  /** Runs once per A/B variant, on the variant's configuration and paths (build-matrix and publish run once). */
+  private final boolean perVariant;
   private final Execution execution;
 
-  Step(String command, String description, Execution execution) {
+  Step(String command, String description, boolean perVariant, Execution execution) {
     this.command = command;
     this.description = description;
+    this.perVariant = perVariant;
     this.execution = execution;
   }
 
@@ -54,11 +58,17 @@ enum Step {
     return this == PUBLISH ? List.of(CommandOption.FORCE) : List.of();
   }
 
-  /** Runs the step and prints its summary. */
-  public StepReport run(RunContext ctx, boolean force) {
-    StepReport report = execution.execute(ctx, force);
-    System.out.print(Summary.render(report));
-    System.out.flush();
-    return report;
+  /** Runs the step (once per A/B variant if it depends on the model), prints each summary; the seconds taken. */
+  public double run(RunContext ctx, boolean force) {
+    List<Experiment.Arm> arms = perVariant ? Experiment.arms(ctx) : Experiment.whole(ctx);
+    double seconds = 0;
+    for (Experiment.Arm arm : arms) {
+      arm.variant().ifPresent(v -> System.out.println("-- " + command + ": variant " + v));
+      StepReport report = execution.execute(arm.ctx(), force);
+      System.out.print(Summary.render(report));
+      System.out.flush();
+      seconds += report.totalSeconds();
+    }
+    return seconds;
   }
 }
