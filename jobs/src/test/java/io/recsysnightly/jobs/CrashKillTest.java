@@ -30,16 +30,17 @@ class CrashKillTest {
   /** Every point of publish, in the order it reaches them. */
   static final List<String> PUBLISH_POINTS = List.of("publish.start", "publish.leftovers-cleaned",
       "publish.wrote-recommendations", "publish.wrote-user_embeddings", "publish.wrote-item_embeddings",
-      "publish.wrote-similar_items", "publish.gate-checked", "publish.manifest-tmp", "publish.manifest-written",
+      "publish.wrote-similar_items", "publish.wrote-segment_recommendations",
+      "publish.wrote-category_recommendations", "publish.gate-checked", "publish.manifest-tmp", "publish.manifest-written",
       "publish.success-tmp", "publish.success-written", "publish.before-rename", "publish.renamed",
       "publish.latest-tmp", "publish.latest-written", "publish.done");
   /**
-   * Points between the steps of nightly. Each kill here re-runs the steps before it in a child JVM,
-   * so only the boundaries that differ are kept: before any output, after the shared inputs, after the
-   * model-dependent steps, and just before publish.
+   * Points between the steps of nightly: before any output and after the first step. A kill later
+   * between steps leaves complete step outputs of D2 that the re-run replaces, as after the first
+   * step, and each such kill re-runs every earlier step in a child JVM (minutes of CI), so the
+   * later boundaries are not repeated; publish's own points are all above.
    */
-  static final List<String> NIGHTLY_POINTS = List.of("nightly.before-build-matrix", "nightly.after-build-matrix",
-      "nightly.after-candidates", "nightly.after-rerank", "nightly.before-publish");
+  static final List<String> NIGHTLY_POINTS = List.of("nightly.before-build-matrix", "nightly.after-build-matrix");
   /**
    * The points of refresh where what is on disk differs for a reader or for the next run: a half-staged
    * delta, a renamed one not yet named, a half-written pointer. (The start, the other dataset writes, the
