@@ -168,8 +168,15 @@ public final class Candidates {
 
   /** Blocklisted and unavailable items, as a set small enough to broadcast with the item matrix. */
   private Set<Integer> excludedItems() {
-    Dataset<Row> ids = ctx.read(ctx.paths().blockedItems()).select("item_idx")
-        .union(ctx.read(ctx.paths().itemTable()).where("NOT available").select("item_idx"));
+    return excludedItems(ctx.read(ctx.paths().blockedItems()), ctx.read(ctx.paths().itemTable()));
+  }
+
+  /**
+   * The {@code item_idx} of {@code blocked} and of the unavailable items of {@code items}
+   * ({@code item_idx, available}), collected into a set.
+   */
+  public static Set<Integer> excludedItems(Dataset<Row> blocked, Dataset<Row> items) {
+    Dataset<Row> ids = blocked.select("item_idx").union(items.where("NOT available").select("item_idx"));
     Set<Integer> set = new HashSet<>();
     for (Row r : ids.distinct().collectAsList()) {
       set.add(r.getInt(0));

@@ -239,12 +239,20 @@ public final class BuildMatrix {
     report.count("items known", items.count());
     report.count("items unavailable", items.where("NOT available").count());
 
-    Dataset<Row> blocked = reader.readOptional(InputSpec.BLOCKLIST)
+    Dataset<Row> blocked = blockedItems(reader, items);
+    ctx.writeAtomically(blocked.orderBy("item_idx"), ctx.paths().blockedItems());
+    report.count("items blocklisted", ctx.read(ctx.paths().blockedItems()).count());
+  }
+
+  /**
+   * The blocklist input as the {@code item_idx} of the {@code items} ({@code item_id, item_idx}) it
+   * names; none when there is no blocklist input.
+   */
+  public static Dataset<Row> blockedItems(InputReader reader, Dataset<Row> items) {
+    return reader.readOptional(InputSpec.BLOCKLIST)
         .map(b -> b.select(trim(col("item_id")).as("item_id")).distinct()
             .join(items.select("item_id", "item_idx"), "item_id").select("item_idx"))
         .orElseGet(() -> items.select("item_idx").limit(0));
-    ctx.writeAtomically(blocked.orderBy("item_idx"), ctx.paths().blockedItems());
-    report.count("items blocklisted", ctx.read(ctx.paths().blockedItems()).count());
   }
 
   /** The item catalogue input cleaned: one row per item id, category, created_ts, available (null: unknown). */

@@ -1,13 +1,11 @@
 package io.recsysnightly.refresh;
 
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
-import static org.apache.spark.sql.functions.trim;
 
 import io.recsysnightly.RecsysException;
 import io.recsysnightly.als.FactorMatrix;
@@ -41,7 +39,6 @@ import io.recsysnightly.spark.DenseIndex;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,8 +153,8 @@ public final class Refresh {
     progress.phase("candidates and re-ranked lists of the refreshed users only");
     Dataset<Row> seen = interactions.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"));
     Dataset<Row> itemVectors = items.select("item_idx", "vector");
-    Dataset<Row> blocked = blockedItems(reader, items);
-    Set<Integer> excluded = excludedItems(blocked, items);
+    Dataset<Row> blocked = BuildMatrix.blockedItems(reader, items);
+    Set<Integer> excluded = Candidates.excludedItems(blocked, items);
     report.count("items excluded (blocked or unavailable)", excluded.size());
     Scoring scoring = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING);
     ItemSide side = ItemSide.exact(FactorMatrix.collect(scoring.items(itemVectors), "item_idx"), excluded);
@@ -254,22 +251,6 @@ public final class Refresh {
             lit(null).cast("timestamp")));
     return withCatalogue.withColumn("available", coalesce(col("available"), lit(true)))
         .select("item_idx", "item_id", "vector", "category", "source", "popularity", "available", "created_ts");
-  }
-
-  /** The current blocklist as {@code item_idx} of published items. */
-  private static Dataset<Row> blockedItems(InputReader reader, Dataset<Row> items) {
-    return reader.readOptional(InputSpec.BLOCKLIST)
-        .map(b -> b.select(trim(col("item_id")).as("item_id")).distinct()
-            .join(broadcast(items.select("item_id", "item_idx")), "item_id").select("item_idx"))
-        .orElseGet(() -> items.select("item_idx").limit(0));
-  }
-
-  private static Set<Integer> excludedItems(Dataset<Row> blocked, Dataset<Row> items) {
-    Set<Integer> set = new HashSet<>();
-    for (Row r : blocked.union(items.where("NOT available").select("item_idx")).distinct().collectAsList()) {
-      set.add(r.getInt(0));
-    }
-    return set;
   }
 
   /** Malformed rows dated since the publication (or undated) are counted and kept with their reason. */
