@@ -38,9 +38,10 @@ import org.apache.spark.util.LongAccumulator;
  * The candidates benchmark: in one Spark application, on the same factor tables, our candidates stage
  * ({@link BlockedTopN}, what {@code candidates} runs) against Spark's
  * {@code ALSModel.recommendForAllUsers(N)}, both into the same no-op sink, both warmed up, then
- * several timed runs each (alternating, so load changes hit both), medians reported; a check that
- * both return the same top N; the roof for the shape measured in the same JVM (same kernel on plain
- * threads, no Spark); and optionally the approximate (IVF) mode with its Recall@N against exact.
+ * several timed runs each, medians reported; a check that both return the same top N; the roof for
+ * the shape (same kernel on plain threads, no Spark), timed in the same rounds: each round times the
+ * roof, the baseline and ours in turn, so a drift of the machine or the JVM over the run (load, the
+ * JIT) hits all three; and optionally the approximate (IVF) mode with its Recall@N against exact.
  */
 public final class CandidatesBench {
   /** What to measure. */
@@ -124,8 +125,8 @@ public final class CandidatesBench {
     say("factors: %d users x %d items x rank %d (%s)", p.users(), p.items(), p.rank(), p.factors().label());
     float[] userVectors = BenchFactors.users(p.factors(), p.users(), p.rank(), p.seed());
     float[] itemVectors = BenchFactors.items(p.factors(), p.items(), p.rank(), p.seed());
-    // The roof first, on a clean heap, before any Spark job has cached anything.
-    Map<String, Object> roofFigures = roof(userVectors, itemVectors);
+    // The roof warmed up first, on a clean heap, before any Spark job has cached anything.
+    RoofRuns roof = new RoofRuns(userVectors, itemVectors);
     Dataset<Row> users = factorTable(userVectors, p.users(), p.partitions());
     Dataset<Row> items = factorTable(itemVectors, p.items(), 1);
     Dataset<Row> queries = users.select(col("id").as("query_idx"), col("features").as("vector"),
@@ -162,6 +163,7 @@ public final class CandidatesBench {
     }
     result.put("warm_up_first_run", warm);
     for (int r = 0; r < p.runs(); r++) {
+      roof.time(r);
       if (exactVsSpark) {
         long[] heap = new long[1];
         baseRuns.add(timeSink(m.recommendForAllUsers(p.n()), heap));
@@ -172,7 +174,7 @@ public final class CandidatesBench {
       oursRuns.add(timeSink(oursExact.get(), heap));
       oursHeap.add(heap[0]);
       oursKernel.add(kernelNanos.value() / 1e9);
-      say("run %d/%d: ours %.2f s%s", r + 1, p.runs(), oursRuns.get(r),
+      say("run %d/%d: roof %.2f s, ours %.2f s%s", r + 1, p.runs(), roof.full.get(r), oursRuns.get(r),
           exactVsSpark ? String.format(Locale.ROOT, ", recommendForAllUsers %.2f s", baseRuns.get(r)) : "");
     }
     double oursMedian = median(oursRuns);
@@ -204,6 +206,7 @@ public final class CandidatesBench {
       result.put("results_check", compare(oursExact.get(), m.recommendForAllUsers(p.n())));
     }
 
+    Map<String, Object> roofFigures = roof.figures();
     result.put("roof", roofFigures);
     result.put("ours_over_roof", oursMedian / (double) roofFigures.get("median_s"));
 
@@ -215,68 +218,78 @@ public final class CandidatesBench {
     return result;
   }
 
-  private Map<String, Object> roof(float[] userVectors, float[] itemVectors) throws Exception {
-    System.gc();
-    int[] ids = new int[p.items()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = i;
-    }
-    ItemSide side = ItemSide.exact(new FactorMatrix(itemVectors, ids, p.rank()), Set.of());
-    Roof roof = new Roof(side, userVectors, p.users(), p.n(), p.blockSize(), p.threads());
-    TopNKernel.Backend backend = p.backend().resolve();
-    say("roof: %d threads, %s kernel, no Spark", p.threads(), backend.name().toLowerCase(Locale.ROOT));
+  /** The roof, warmed up once, then timed once per round ({@link #time}) beside ours and the baseline. */
+  private final class RoofRuns {
+    private final Roof roof;
+    private final TopNKernel.Backend backend = p.backend().resolve();
     // netlib's sgemm is timed for reference only where it takes seconds, not minutes.
-    boolean withNetlib = 2.0 * p.users() * p.items() * p.rank() <= 1e11;
-    // Warm-up until the JIT has compiled every path (C2, with the Vector API intrinsics): at least
-    // one call each and two seconds of work.
-    long warmUntil = System.nanoTime() + 2_000_000_000L;
-    for (int i = 0; i < 1 || System.nanoTime() < warmUntil; i++) {
-      roof.full(backend);
-      roof.scoringOnly(backend);
-      if (withNetlib && i == 0) {
-        roof.scoringOnly(TopNKernel.Backend.SGEMM);
+    private final boolean withNetlib = 2.0 * p.users() * p.items() * p.rank() <= 1e11;
+    private final List<Double> full = new ArrayList<>();
+    private final List<Double> scoring = new ArrayList<>();
+    private final List<Double> sgemm = new ArrayList<>();
+
+    RoofRuns(float[] userVectors, float[] itemVectors) throws Exception {
+      System.gc();
+      int[] ids = new int[p.items()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = i;
+      }
+      ItemSide side = ItemSide.exact(new FactorMatrix(itemVectors, ids, p.rank()), Set.of());
+      roof = new Roof(side, userVectors, p.users(), p.n(), p.blockSize(), p.threads());
+      say("roof: %d threads, %s kernel, no Spark: warming up", p.threads(), backend.name().toLowerCase(Locale.ROOT));
+      // Until the JIT has compiled every path (C2, with the Vector API intrinsics): at least one call
+      // each and two seconds of work.
+      long warmUntil = System.nanoTime() + 2_000_000_000L;
+      for (int i = 0; i < 1 || System.nanoTime() < warmUntil; i++) {
+        roof.full(backend);
+        roof.scoringOnly(backend);
+        if (withNetlib && i == 0) {
+          roof.scoringOnly(TopNKernel.Backend.SGEMM);
+        }
       }
     }
-    List<Double> full = new ArrayList<>();
-    List<Double> scoring = new ArrayList<>();
-    List<Double> sgemm = new ArrayList<>();
-    for (int r = 0; r < p.runs(); r++) {
+
+    /** One timed round: the whole roof, the scoring alone, and (first 3 rounds) netlib's sgemm. */
+    void time(int round) throws Exception {
       full.add(roof.full(backend));
       scoring.add(roof.scoringOnly(backend));
-      if (withNetlib && r < 3) {
+      if (withNetlib && round < 3) {
         sgemm.add(roof.scoringOnly(TopNKernel.Backend.SGEMM));
       }
     }
-    double pairs = (double) p.users() * p.items();
-    double flop = 2.0 * pairs * p.rank();
-    double fullMedian = median(full);
-    double scoringMedian = median(scoring);
-    double sgemmMedian = withNetlib ? median(sgemm) : Double.NaN;
-    double selection = Math.max(0, fullMedian - scoringMedian);
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("threads", p.threads());
-    m.put("kernel", backend.name().toLowerCase(Locale.ROOT));
-    m.put("runs_s", full);
-    m.put("median_s", fullMedian);
-    m.put("pairs_per_s", pairs / fullMedian);
-    m.put("effective_gflops", flop / fullMedian / 1e9);
-    m.put("scoring_only_runs_s", scoring);
-    m.put("scoring_only_median_s", scoringMedian);
-    m.put("scoring_gflops", flop / scoringMedian / 1e9);
-    m.put("selection_s", selection);
-    m.put("selection_ns_per_pair_per_core", selection * p.threads() * 1e9 / pairs);
-    m.put("scoring_share", scoringMedian / fullMedian);
-    m.put("netlib_blas", netlibName());
-    if (withNetlib) {
-      m.put("netlib_sgemm_runs_s", sgemm);
-      m.put("netlib_sgemm_median_s", sgemmMedian);
-      m.put("netlib_sgemm_gflops", flop / sgemmMedian / 1e9);
-      // The scoring phase against the faster of the two products measured for the shape on all cores.
-      double bestProduct = Math.max(flop / scoringMedian, flop / sgemmMedian) / 1e9;
-      m.put("scoring_rate_vs_best_product_rate", (flop / scoringMedian / 1e9) / bestProduct);
-      m.put("scoring_rate_vs_netlib_sgemm_rate", sgemmMedian / scoringMedian);
+
+    Map<String, Object> figures() {
+      double pairs = (double) p.users() * p.items();
+      double flop = 2.0 * pairs * p.rank();
+      double fullMedian = median(full);
+      double scoringMedian = median(scoring);
+      double sgemmMedian = withNetlib ? median(sgemm) : Double.NaN;
+      double selection = Math.max(0, fullMedian - scoringMedian);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("threads", p.threads());
+      m.put("kernel", backend.name().toLowerCase(Locale.ROOT));
+      m.put("runs_s", full);
+      m.put("median_s", fullMedian);
+      m.put("pairs_per_s", pairs / fullMedian);
+      m.put("effective_gflops", flop / fullMedian / 1e9);
+      m.put("scoring_only_runs_s", scoring);
+      m.put("scoring_only_median_s", scoringMedian);
+      m.put("scoring_gflops", flop / scoringMedian / 1e9);
+      m.put("selection_s", selection);
+      m.put("selection_ns_per_pair_per_core", selection * p.threads() * 1e9 / pairs);
+      m.put("scoring_share", scoringMedian / fullMedian);
+      m.put("netlib_blas", netlibName());
+      if (withNetlib) {
+        m.put("netlib_sgemm_runs_s", sgemm);
+        m.put("netlib_sgemm_median_s", sgemmMedian);
+        m.put("netlib_sgemm_gflops", flop / sgemmMedian / 1e9);
+        // The scoring phase against the faster of the two products measured for the shape on all cores.
+        double bestProduct = Math.max(flop / scoringMedian, flop / sgemmMedian) / 1e9;
+        m.put("scoring_rate_vs_best_product_rate", (flop / scoringMedian / 1e9) / bestProduct);
+        m.put("scoring_rate_vs_netlib_sgemm_rate", sgemmMedian / scoringMedian);
+      }
+      return m;
     }
-    return m;
   }
 
   private void approximate(Dataset<Row> queries, Dataset<Row> itemVecs, float[] userVectors,

@@ -24,6 +24,8 @@ public final class BlockScorer {
   private final TopNKernel centroidKernel;
   private float[] gathered;
   private int[] slots;
+  /** The approximate mode's lists, reused from call to call (see {@link TopNBlock#reuse}). */
+  private TopNBlock lists;
 
   public BlockScorer(ItemSide side, int n, int blockSize, TopNKernel.Backend backend) {
     this(side, side.pack(backend.resolve()), n, blockSize, backend);
@@ -63,13 +65,15 @@ public final class BlockScorer {
 
   /**
    * The finished top-N lists of {@code count <= blockSize()} queries (row-major vectors); {@code seen[q]}
-   * is query q's sorted list of excluded ids (null: none).
+   * is query q's sorted list of excluded ids (null: none). Valid until the next call, which reuses
+   * the memory.
    */
   public TopNBlock score(float[] queries, int count, int[][] seen) {
     if (!side.approximate()) {
       return kernel.topN(queries, count, seen, n);
     }
-    TopNBlock out = new TopNBlock(count, n);
+    lists = TopNBlock.reuse(lists, count, n, blockSize);
+    TopNBlock out = lists;
     if (count == 0) {
       return out;
     }

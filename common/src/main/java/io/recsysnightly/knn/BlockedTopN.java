@@ -213,9 +213,9 @@ public final class BlockedTopN {
   }
 
   static Row outputRow(int queryIdx, TopNBlock block, int q) {
-    List<Row> recs = new ArrayList<>(block.size(q));
-    for (int p = 0; p < block.size(q); p++) {
-      recs.add(RowFactory.create(block.id(q, p), block.score(q, p), p + 1));
+    Row[] recs = new Row[block.size(q)];
+    for (int p = 0; p < recs.length; p++) {
+      recs[p] = RowFactory.create(block.id(q, p), block.score(q, p), p + 1);
     }
     return RowFactory.create(queryIdx, ScalaSeqs.seq(recs));
   }

@@ -32,6 +32,9 @@ public final class TopNBlock {
   private final float[] thresholds;
   private final long[] thresholdKeys;
   private final long[] sample = new long[SAMPLE];
+  private final KeySort sorter = new KeySort();
+  /** Lists in use: 0 .. queries (at most sizes.length, see {@link #reuse}). */
+  private int queries;
   private boolean finished;
 
   private static final int SAMPLE = 32;
@@ -46,12 +49,33 @@ public final class TopNBlock {
     this.sizes = new int[queries];
     this.thresholds = new float[queries];
     this.thresholdKeys = new long[queries];
+    this.queries = queries;
     Arrays.fill(thresholds, Float.NEGATIVE_INFINITY);
     Arrays.fill(thresholdKeys, Long.MIN_VALUE);
   }
 
+  /**
+   * Empty lists for {@code queries} queries: {@code old} emptied when it has room for them with the
+   * same n, else a new block with room for {@code max(queries, room)}. A kernel keeps one block for all its calls: a block of 1024 queries is
+   * 1.9 MB at N = 100, which the G1 collector allocates as a humongous object, and one per call was
+   * measured to slow the selection by up to 2x once the heap was busy (after Spark's own ALS jobs).
+   */
+  static TopNBlock reuse(TopNBlock old, int queries, int n, int room) {
+    if (old == null || old.n != n || old.sizes.length < queries) {
+      TopNBlock fresh = new TopNBlock(Math.max(queries, room), n);
+      fresh.queries = queries;
+      return fresh;
+    }
+    old.queries = queries;
+    old.finished = false;
+    Arrays.fill(old.sizes, 0, queries, 0);
+    Arrays.fill(old.thresholds, 0, queries, Float.NEGATIVE_INFINITY);
+    Arrays.fill(old.thresholdKeys, 0, queries, Long.MIN_VALUE);
+    return old;
+  }
+
   public int queries() {
-    return sizes.length;
+    return queries;
   }
 
   public int n() {
@@ -218,18 +242,13 @@ public final class TopNBlock {
       return;
     }
     finished = true;
-    for (int q = 0; q < sizes.length; q++) {
+    for (int q = 0; q < queries; q++) {
       int base = q * capacity;
       int size = sizes[q];
-      if (size > n + n / 4 + SAMPLE) {
+      if (size > 2 * n) { // a prune costs more than bucket-sorting a few dozen more entries
         size = prune(q, size, n + n / 16);
       }
-      Arrays.sort(buffer, base, base + size);
-      for (int i = base, j = base + size - 1; i < j; i++, j--) { // best first
-        long t = buffer[i];
-        buffer[i] = buffer[j];
-        buffer[j] = t;
-      }
+      sorter.sortDescending(buffer, base, size);
       int keep = Math.min(n, size);
       sizes[q] = keep;
     }

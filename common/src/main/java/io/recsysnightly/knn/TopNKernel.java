@@ -64,6 +64,10 @@ public final class TopNKernel {
   private long rescored;
   private float[] buffer;
   private final float[] tmp;
+  /** The lists {@link #topN} returns, reused from call to call. */
+  private TopNBlock lists;
+  /** The lists are sized for min(blockSize, this) queries, or more if a call needs it. */
+  private static final int MAX_ROOM = 4096;
 
   /**
    * @param items item vectors, row-major {@code numItems x rank}, rows in increasing item id order
@@ -129,10 +133,12 @@ public final class TopNKernel {
   /**
    * Scores {@code count} queries (row-major {@code count x rank}) and returns, per query, up to
    * {@code n} (item id, score) pairs in decreasing score order. {@code seen[q]} lists the item ids
-   * query q must not get, sorted ascending (null or empty: none).
+   * query q must not get, sorted ascending (null or empty: none). The result is valid until the next
+   * call on this kernel, which reuses its memory.
    */
   public TopNBlock topN(float[] queries, int count, int[][] seen, int n) {
-    TopNBlock out = new TopNBlock(count, n);
+    lists = TopNBlock.reuse(lists, count, n, Math.min(blockSize, MAX_ROOM));
+    TopNBlock out = lists;
     if (count > 0) {
       WarmStart warm = warmStart(n);
       if (warm != null) {

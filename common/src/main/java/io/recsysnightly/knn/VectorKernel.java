@@ -1,6 +1,7 @@
 package io.recsysnightly.knn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A register block of 4 queries x 2 item tiles ({@code 2 * LANES} items) keeps 8 accumulators
  * in vector registers: each step over the rank loads two item vectors and broadcasts four query
  * coordinates, 8 fused multiply-adds for 6 loads. The resulting 4 x 2 vectors of scores are compared
- * straight from the registers with the queries' thresholds ({@link TopNBlock#threshold}), one test for
- * the four; only when a lane reaches its threshold are the scores stored and the lanes that passed
- * offered to the candidate lists. The score matrix is never written to memory, so there is no buffer
- * to size and nothing to read back.
+ * straight from the registers with the queries' thresholds ({@link TopNBlock#threshold}), giving a
+ * word of bits per query with the lanes that reach it; only when a bit is set are the scores stored
+ * and those lanes offered to the candidate lists. The score matrix is never written to memory, so
+ * there is no buffer to size and nothing to read back.
  *
  * <p>Items are visited tile pair by tile pair (outer loop) and, for each, every query of the block
  * (inner loop): the tile pair (2 x lanes x rank floats) stays in L1 and the query block in L2.
@@ -23,10 +24,17 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernel {
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   static final int LANES = SPECIES.length();
+  /** Items in a tile pair, the columns of a register block: at most 32 for floats. */
+  private static final int WIDTH = 2 * LANES;
+  /** Lane j holds bit j, of the first tile of a pair. */
+  private static final IntVector LOW_BITS = laneBits(0);
+  /** Lane j holds bit LANES + j, of the second tile. */
+  private static final IntVector HIGH_BITS = laneBits(LANES);
+  private static final long ALL_BITS = (1L << WIDTH) - 1;
 
   /**
    * Queries scored together against all the rows before moving to the next ones: 64 queries' candidate
-   * buffers (4N + 32 longs each) stay in L2 while the item tiles stream through.
+   * buffers (2N + 32 longs each) stay in L2 while the item tiles stream through.
    */
   private static final int SUB_BLOCK = 64;
 
@@ -84,13 +92,28 @@ final class VectorKernel {
           c30 = x0.fma(b, c30);
           c31 = x1.fma(b, c31);
         }
-        // One test for the four queries: the largest margin of any score over its query's threshold.
-        // (c >= t implies c - t >= 0 and conversely, so this is exactly "some lane reaches".)
-        FloatVector margin = c00.max(c01).sub(out.threshold(slot(slots, u)))
-            .max(c10.max(c11).sub(out.threshold(slot(slots, u + 1))))
-            .max(c20.max(c21).sub(out.threshold(slot(slots, u + 2))))
-            .max(c30.max(c31).sub(out.threshold(slot(slots, u + 3))));
-        if (margin.compare(VectorOperators.GE, 0f).anyTrue()) {
+        // Which lanes may reach their query's threshold, as bits (see passing), computed straight from
+        // the registers for the four queries: with N = 100 of 10,000 items most quads hold a passing
+        // lane, so a cheap "any?" test first would rarely save the work. Written out rather than
+        // called: a call here passes C2's inlining budget for this method and the vectors get boxed.
+        float t0 = out.threshold(slot(slots, u));
+        float t1 = out.threshold(slot(slots, u + 1));
+        float t2 = out.threshold(slot(slots, u + 2));
+        float t3 = out.threshold(slot(slots, u + 3));
+        IntVector f0 = c00.sub(t0).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(LOW_BITS)
+            .or(c01.sub(t0).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(HIGH_BITS));
+        IntVector f1 = c10.sub(t1).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(LOW_BITS)
+            .or(c11.sub(t1).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(HIGH_BITS));
+        IntVector f2 = c20.sub(t2).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(LOW_BITS)
+            .or(c21.sub(t2).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(HIGH_BITS));
+        IntVector f3 = c30.sub(t3).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(LOW_BITS)
+            .or(c31.sub(t3).reinterpretAsInts().lanewise(VectorOperators.ASHR, 31).and(HIGH_BITS));
+        long first = (~f0.reduceLanes(VectorOperators.OR) & ALL_BITS)
+            | (~f1.reduceLanes(VectorOperators.OR) & ALL_BITS) << WIDTH;
+        long second = (~f2.reduceLanes(VectorOperators.OR) & ALL_BITS)
+            | (~f3.reduceLanes(VectorOperators.OR) & ALL_BITS) << WIDTH;
+        if ((first | second) != 0) {
+          // Stored before the calls: a vector live across a call would be boxed too.
           c00.intoArray(tmp, 0);
           c01.intoArray(tmp, LANES);
           c10.intoArray(tmp, 2 * LANES);
@@ -99,7 +122,8 @@ final class VectorKernel {
           c21.intoArray(tmp, 5 * LANES);
           c30.intoArray(tmp, 6 * LANES);
           c31.intoArray(tmp, 7 * LANES);
-          offerQuad(p, r, tmp, slots, u, seen, out);
+          offerBits(p, r, tmp, 0, first, slots, u, seen, out);
+          offerBits(p, r, tmp, 2 * WIDTH, second, slots, u + 2, seen, out);
         }
       }
       for (; u < uEnd; u++) {
@@ -111,53 +135,79 @@ final class VectorKernel {
           c0 = FloatVector.fromArray(SPECIES, a, a0 + k * LANES).fma(b, c0);
           c1 = FloatVector.fromArray(SPECIES, a, a1 + k * LANES).fma(b, c1);
         }
-        int s = slots == null ? u : slots[u];
-        if (reaches(c0, c1, out.threshold(s))) {
-          c0.intoArray(tmp, 0);
-          c1.intoArray(tmp, LANES);
-          offerLanes(p, r, tmp, 0, step, s, seen, out);
-        }
+        c0.intoArray(tmp, 0);
+        c1.intoArray(tmp, LANES);
+        offerBits(p, r, tmp, 0, passing(tmp, 0, out.threshold(slot(slots, u))), slots, u, seen, out);
       }
     }
+  }
+
+  /**
+   * A lower bound of the k-th largest of {@code a[from .. from + len)} ({@code len} a multiple of
+   * LANES): the k-th largest distinct value, found as k rounds of "the largest below the last one",
+   * each a branch-free pass of vector maxima over the (cache-resident) sample. Equal values count
+   * once, which only lowers the result; a NaN makes it NaN. Either is safe for a warm start, which
+   * is a guess that must not be too high ({@link WarmStart}).
+   */
+  static float kthLargestDistinct(float[] a, int from, int len, int k) {
+    final FloatVector none = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+    float below = Float.POSITIVE_INFINITY;
+    for (int round = 0; round < k; round++) {
+      FloatVector best = none;
+      for (int i = from; i < from + len; i += LANES) {
+        FloatVector v = FloatVector.fromArray(SPECIES, a, i);
+        best = best.max(v.blend(none, v.compare(VectorOperators.GE, below)));
+      }
+      below = best.reduceLanes(VectorOperators.MAX);
+    }
+    return below;
+  }
+
+  private static IntVector laneBits(int shift) {
+    int[] bits = new int[LANES];
+    for (int j = 0; j < LANES; j++) {
+      bits[j] = 1 << (shift + j);
+    }
+    return IntVector.fromArray(IntVector.SPECIES_PREFERRED.withShape(SPECIES.vectorShape()), bits, 0);
   }
 
   private static int slot(int[] slots, int u) {
     return slots == null ? u : slots[u];
   }
 
-  /** The rare path of a query quad: each query's 2 x LANES scores (in {@code tmp}) offered in turn. */
-  private static void offerQuad(PackedItems p, int row0, float[] tmp, int[] slots, int u, int[][] seen,
-      TopNBlock out) {
-    final int width = 2 * LANES;
-    for (int i = 0; i < 4; i++) {
-      offerLanes(p, row0, tmp, i * width, width, slot(slots, u + i), seen, out);
+  /**
+   * Offers the lanes of {@code bits} (bit {@code i * WIDTH + j}: lane j of query {@code u + i}, its
+   * score at {@code tmp[offset + i * WIDTH + j]}) that still reach the threshold, which rises as
+   * lanes get in, unless the item is skipped or seen by the query.
+   */
+  private static void offerBits(PackedItems p, int row0, float[] tmp, int offset, long bits, int[] slots, int u,
+      int[][] seenBySlot, TopNBlock out) {
+    while (bits != 0) {
+      int b = Long.numberOfTrailingZeros(bits);
+      bits &= bits - 1;
+      int slot = slot(slots, u + b / WIDTH);
+      float score = tmp[offset + b];
+      if (score >= out.threshold(slot)) {
+        p.offer(row0 + b % WIDTH, score, slot, seenBySlot, out);
+      }
     }
-  }
-
-  private static boolean reaches(FloatVector c0, FloatVector c1, float threshold) {
-    // max(c0, c1) reaches it iff a lane of either does (a NaN lane makes the max NaN, which reaches nothing).
-    return c0.max(c1).compare(VectorOperators.GE, threshold).anyTrue();
   }
 
   /**
-   * The rare path, after a vector of scores reached the threshold (they are stored in {@code tmp}):
-   * offers each lane that still reaches it, unless the item is skipped or seen by the query.
+   * The lanes of one query's tile pair, stored at {@code tmp[offset ..]}, that may reach
+   * {@code threshold}: bit j (first tile) or LANES + j (second) is set where {@code score - threshold}
+   * has its sign bit clear. That is every score at or above the threshold (equal gives +0) and,
+   * harmlessly, NaN, which {@link #offerBits} compares again. Integer lane operations (subtract,
+   * arithmetic shift: -1 where the sign is set, and with the lane's bit, OR across lanes) rather than
+   * a mask, because {@code VectorMask.toLong} is not intrinsified on JDK 17 and costs microseconds.
+   * The quad path of the kernel computes the same from its registers.
    */
-  static void offerLanes(PackedItems p, int row0, float[] tmp, int offset, int width, int slot, int[][] seenBySlot,
-      TopNBlock out) {
-    float threshold = out.threshold(slot);
-    long bits = 0;
-    for (int j = 0; j < width; j++) {
-      bits |= (tmp[offset + j] >= threshold ? 1L : 0L) << j; // no branch: which lanes pass is unpredictable
-    }
-    while (bits != 0) {
-      int j = Long.numberOfTrailingZeros(bits);
-      bits &= bits - 1;
-      float score = tmp[offset + j];
-      if (score >= out.threshold(slot)) { // the threshold rises as lanes get in
-        p.offer(row0 + j, score, slot, seenBySlot, out);
-      }
-    }
+  private static long passing(float[] tmp, int offset, float threshold) {
+    IntVector fail0 = FloatVector.fromArray(SPECIES, tmp, offset).sub(threshold).reinterpretAsInts()
+        .lanewise(VectorOperators.ASHR, 31).and(LOW_BITS);
+    IntVector fail1 = FloatVector.fromArray(SPECIES, tmp, offset + LANES).sub(threshold).reinterpretAsInts()
+        .lanewise(VectorOperators.ASHR, 31).and(HIGH_BITS);
+    return ~fail0.or(fail1).reduceLanes(VectorOperators.OR) & ALL_BITS;
   }
 
   /**

@@ -80,9 +80,12 @@ final class WarmStart {
     }
     sampleKernel.scoreOnly(queries, count, scores, sampleRows);
     float[] out = new float[count];
-    float[] best = new float[k];
+    boolean vector = sampleKernel.backend() == TopNKernel.Backend.VECTOR;
+    float[] best = vector ? null : new float[k];
     for (int q = 0; q < count; q++) {
-      out[q] = kthLargest(scores, q * sampleRows, sampleRows, best);
+      out[q] = vector
+          ? VectorKernel.kthLargestDistinct(scores, q * sampleRows, sampleRows, k)
+          : kthLargest(scores, q * sampleRows, sampleRows, best);
     }
     return out;
   }

@@ -85,4 +85,32 @@ class TopNBlockTest {
     assertEquals(99, block.id(0, 0));
     assertEquals(97, block.id(0, 2));
   }
+
+  @Test
+  void aReusedBlockStartsEmptyAndKeepsItsMemoryOnlyWhenItFits() {
+    TopNBlock block = TopNBlock.reuse(null, 3, 2, 5);
+    assertEquals(3, block.queries());
+    for (int q = 0; q < 3; q++) {
+      for (int i = 0; i < 50; i++) {
+        block.offer(q, i, i * (q + 1));
+      }
+    }
+    block.sortAll();
+    assertEquals(2, block.size(2));
+    TopNBlock again = TopNBlock.reuse(block, 5, 2, 5);
+    assertTrue(again == block, "room for 5 lists of 2: the same memory");
+    assertEquals(5, again.queries());
+    for (int q = 0; q < 5; q++) {
+      assertEquals(Float.NEGATIVE_INFINITY, again.threshold(q));
+    }
+    again.offer(4, 7, 1f);
+    again.offer(0, 9, 2f);
+    again.sortAll();
+    assertEquals(1, again.size(0));
+    assertEquals(9, again.id(0, 0));
+    assertEquals(0, again.size(1));
+    assertEquals(7, again.id(4, 0));
+    assertTrue(TopNBlock.reuse(again, 6, 2, 0) != again, "no room for 6");
+    assertTrue(TopNBlock.reuse(again, 2, 3, 0) != again, "another n");
+  }
 }

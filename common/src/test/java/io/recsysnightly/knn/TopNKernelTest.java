@@ -276,6 +276,44 @@ class TopNKernelTest {
     }
   }
 
+  /**
+   * Items with an infinite coordinate score plus or minus infinity (ties among them go by id), items
+   * with a NaN coordinate score NaN and are never returned; the lane masks of the vector kernel must
+   * treat them as the scalar comparisons do, with and without the warm start.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"VECTOR", "SGEMM"})
+  void infiniteScoresRankFirstOrLastAndNaNScoresNever(Backend backend) {
+    Random rnd = new Random(17);
+    int rank = 6;
+    int numItems = 1500;
+    int numQueries = 70;
+    float[] vectors = gaussian(rnd, numItems, rank);
+    boolean[] nan = new boolean[numItems];
+    for (int row = 0; row < numItems; row++) {
+      int kind = rnd.nextInt(50);
+      if (kind == 0) {
+        vectors[row * rank + 2] = Float.POSITIVE_INFINITY;
+      } else if (kind == 1) {
+        vectors[row * rank + 4] = Float.NEGATIVE_INFINITY;
+      } else if (kind == 2) {
+        vectors[row * rank] = Float.NaN;
+        nan[row] = true;
+      }
+    }
+    int[] ids = gappedIds(numItems);
+    Catalogue c = new Catalogue(vectors, ids, null, rank);
+    // The truth leaves NaN items out, as the kernel must.
+    Catalogue truth = new Catalogue(vectors, ids, nan, rank);
+    float[] queries = gaussian(rnd, numQueries, rank);
+    for (int n : new int[] {5, 40, 150}) {
+      List<List<Scored>> got = runKernel(backend, c, queries, numQueries, null, n, LARGE_BUFFER, 32);
+      for (int q = 0; q < numQueries; q++) {
+        assertMatches(bruteForce(truth, queries, q, null), got.get(q), n, "n " + n + ", query " + q);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- exact ties
 
   /**
