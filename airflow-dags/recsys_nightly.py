@@ -1,6 +1,10 @@
 """recsys-nightly: one run of the pipeline per day, one spark-submit per step.
 
-events_landed -> build_matrix -> train -> cold_start -> candidates -> rerank -> publish
+events_landed -> build_matrix -> train -> cold_start -> candidates -> rerank -> publish -> prune
+
+``prune`` runs last, once the day is published: it removes publications older than the newest
+``recsys.retention.keep-publications`` with their refresh deltas and work directories (nothing when the
+gate refused the run: the task is not reached).
 
 Run date. The DAG runs at 02:00 UTC. In Airflow 3 a cron schedule's logical date is the moment the run
 is triggered, so the run of 02:00 on day X has ``ds`` = X. The pipeline's ``--date D`` means "events up
@@ -31,7 +35,7 @@ from airflow.sdk import DAG, Param
 from recsys_common import DEFAULTS, MAIN_CLASS, RecsysSparkSubmitOperator, setting
 
 DAG_ID = "recsys_nightly"
-STEPS = ["build-matrix", "train", "cold-start", "candidates", "rerank", "publish"]
+STEPS = ["build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "prune"]
 RUN_DATE = "{{ params.run_date or macros.ds_add(ds, -1) }}"
 
 
@@ -45,7 +49,7 @@ def events_landed(marker: str, input: str, run_date: str) -> bool:
 
 with DAG(
     dag_id=DAG_ID,
-    description="recsys-nightly: build-matrix, train, cold-start, candidates, rerank, publish",
+    description="recsys-nightly: build-matrix, train, cold-start, candidates, rerank, publish, prune",
     schedule="0 2 * * *",
     # Early enough for back-fills of old dates (the bundled sample is from 2018): a task gets no task
     # instance for a logical date before its start_date. catchup=False keeps it from scheduling those.

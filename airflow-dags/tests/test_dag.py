@@ -6,7 +6,7 @@ import pytest
 from airflow.models import DagBag
 
 DAGS = Path(__file__).resolve().parents[1]
-SPARK_TASKS = ["build_matrix", "train", "cold_start", "candidates", "rerank", "publish"]
+SPARK_TASKS = ["build_matrix", "train", "cold_start", "candidates", "rerank", "publish", "prune"]
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def test_dags_test_runs_every_step_and_moves_latest(airflow_env, dags_test):
         states = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'recsys_nightly'"))
         run_state = db.execute("SELECT state FROM dag_run WHERE dag_id = 'recsys_nightly'").fetchall()
     assert states == {t: "success" for t in ["events_landed", "build_matrix", "train", "cold_start", "candidates",
-                                             "rerank", "publish"]}, dags_test.stdout[-4000:] + dags_test.stderr[-4000:]
+                                             "rerank", "publish", "prune"]}, dags_test.stdout[-4000:] + dags_test.stderr[-4000:]
     assert run_state == [("success",)]
     out = airflow_env["out"]
     assert (out / "LATEST").read_text().strip() == f"dt={RUN_DATE}"
@@ -85,7 +85,7 @@ def test_dags_test_runs_every_step_and_moves_latest(airflow_env, dags_test):
     # (The hook logs the spark-submit command line; task logs are files under AIRFLOW_HOME/logs.)
     log = dags_test.stdout + dags_test.stderr + "".join(
         p.read_text(errors="replace") for p in (airflow_env["home"] / "logs").rglob("*") if p.is_file())
-    for step in ["build-matrix", "train", "cold-start", "candidates", "rerank", "publish"]:
+    for step in ["build-matrix", "train", "cold-start", "candidates", "rerank", "publish", "prune"]:
         assert f"recsys-nightly {step} {RUN_DATE}" in log, step
 
 

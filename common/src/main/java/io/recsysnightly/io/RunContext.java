@@ -32,6 +32,15 @@ public record RunContext(SparkSession spark, PipelineConfig config, RunPaths pat
     files.swapDirectory(tmp, target);
   }
 
+  /**
+   * Writes {@code data} as Parquet to {@code path} (a staging directory: it must not exist yet) and
+   * returns the rows written, counted from what is on disk rather than from the plan.
+   */
+  public long writeCounted(Dataset<Row> data, Path path) {
+    data.write().parquet(path.toString());
+    return read(path).count();
+  }
+
   public Dataset<Row> read(Path path) {
     return spark.read().parquet(path.toString());
   }

@@ -32,10 +32,12 @@ public final class Publications {
 
   private final FileStore files;
   private final Path root;
+  private final Pointer latest;
 
   public Publications(FileStore files, Path root) {
     this.files = files;
     this.root = root;
+    this.latest = new Pointer(files, new Path(root, "LATEST"));
   }
 
   /** One publication directory: its name, date, sequence within the date, and whether it is complete. */
@@ -47,17 +49,12 @@ public final class Publications {
   }
 
   public Path latestPointer() {
-    return new Path(root, "LATEST");
+    return latest.file();
   }
 
   /** The name LATEST holds, e.g. {@code dt=2018-09-25}; empty before the first publication. */
   public Optional<String> latest() {
-    Path pointer = latestPointer();
-    if (!files.exists(pointer)) {
-      return Optional.empty();
-    }
-    String name = files.readText(pointer).strip();
-    return name.isEmpty() ? Optional.empty() : Optional.of(name);
+    return latest.read();
   }
 
   /** The publication LATEST names, read (empty before the first publication). */
@@ -99,7 +96,7 @@ public final class Publications {
 
   /** Complete means both markers written last are there: {@code _SUCCESS} and a readable manifest. */
   public boolean isComplete(Path dir) {
-    return files.exists(new Path(dir, "_SUCCESS")) && files.exists(new Path(dir, "manifest.json"));
+    return Pointer.isComplete(files, dir);
   }
 
   /** Points LATEST at the complete publication {@code name}, in one atomic file replace. */
@@ -109,7 +106,7 @@ public final class Publications {
       throw new RecsysException(RecsysException.EXIT_USAGE, "Will not point LATEST at " + dir
           + ": it is not a complete publication (no _SUCCESS or no manifest.json).");
     }
-    files.writeTextAtomically(latestPointer(), name + "\n", beforeRename);
+    latest.write(name, beforeRename);
   }
 
   private Optional<Run> read(Path dir, boolean refused) {

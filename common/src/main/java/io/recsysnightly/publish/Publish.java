@@ -304,9 +304,7 @@ public final class Publish {
   }
 
   private void write(Dataset<Row> data, Path staging, Experiment.Arm arm, String name, Map<String, Object> counts) {
-    Path path = datasetPath(staging, arm, name);
-    data.write().parquet(path.toString());
-    long rows = ctx.read(path).count();
+    long rows = ctx.writeCounted(data, datasetPath(staging, arm, name));
     counts.put(name, rows);
     report.count(arm.label(name), rows);
     CrashPoints.reach("publish.wrote-" + name);

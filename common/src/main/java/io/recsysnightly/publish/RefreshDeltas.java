@@ -26,10 +26,12 @@ public final class RefreshDeltas {
 
   private final FileStore files;
   private final Path dir;
+  private final Pointer pointer;
 
   public RefreshDeltas(FileStore files, Path outputRoot, String publication) {
     this.files = files;
     this.dir = new Path(new Path(outputRoot, ROOT), publication);
+    this.pointer = new Pointer(files, new Path(dir, "LATEST"));
   }
 
   public Path dir() {
@@ -37,16 +39,12 @@ public final class RefreshDeltas {
   }
 
   public Path pointer() {
-    return new Path(dir, "LATEST");
+    return pointer.file();
   }
 
   /** The delta the pointer names, e.g. {@code delta=3}; empty while the publication has none. */
   public Optional<String> latest() {
-    if (!files.exists(pointer())) {
-      return Optional.empty();
-    }
-    String name = files.readText(pointer()).strip();
-    return name.isEmpty() ? Optional.empty() : Optional.of(name);
+    return pointer.read();
   }
 
   /** The delta directories by sequence, complete or not. */
@@ -68,7 +66,7 @@ public final class RefreshDeltas {
   }
 
   public boolean isComplete(Path delta) {
-    return files.exists(new Path(delta, "_SUCCESS")) && files.exists(new Path(delta, "manifest.json"));
+    return Pointer.isComplete(files, delta);
   }
 
   /** Points the pointer at the complete delta {@code name}, in one atomic file replace. */
@@ -77,7 +75,7 @@ public final class RefreshDeltas {
     if (!isComplete(delta)) {
       throw new IllegalStateException("Will not point " + pointer() + " at incomplete " + delta);
     }
-    files.writeTextAtomically(pointer(), name + "\n", beforeRename);
+    pointer.write(name, beforeRename);
   }
 
   /**

@@ -267,9 +267,7 @@ public final class Refresh {
   }
 
   private void write(RunContext ctx, Dataset<Row> data, Path staging, String name) {
-    Path path = new Path(staging, name);
-    data.write().parquet(path.toString());
-    report.count(name, ctx.read(path).count());
+    report.count(name, ctx.writeCounted(data, new Path(staging, name)));
     CrashPoints.reach("refresh.wrote-" + name);
   }
 
