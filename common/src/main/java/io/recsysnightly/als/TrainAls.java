@@ -15,7 +15,9 @@ import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.util.LinkedHashMap;
+import java.time.LocalDate;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
@@ -57,9 +59,18 @@ public final class TrainAls {
       metrics.put("evaluated", false);
     }
 
-    ALSModel model = fit(als(), all, progress, "fitting ALS on all interactions up to " + ctx.paths().date());
-    ctx.writeAtomically(Factors.users(model), ctx.paths().userFactors(ctx.paths().date()));
-    ctx.writeAtomically(Factors.items(model), ctx.paths().itemFactors(ctx.paths().date()));
+    Optional<LocalDate> warmFrom = config.get(ConfigKeys.ALS_WARM_START) ? previousFactors() : Optional.empty();
+    warmFrom.ifPresent(d -> {
+      progress.phase("warm start from the factors of " + d);
+      metrics.put("warm_start_from", d.toString());
+    });
+    AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, all,
+        warmFrom.map(d -> ctx.read(ctx.paths().userFactors(d))).orElse(null),
+        warmFrom.map(d -> ctx.read(ctx.paths().itemFactors(d))).orElse(null),
+        progress, "fitting ALS on all interactions up to " + ctx.paths().date());
+    ctx.writeAtomically(model.users(), ctx.paths().userFactors(ctx.paths().date()));
+    ctx.writeAtomically(model.items(), ctx.paths().itemFactors(ctx.paths().date()));
+    model.release();
     report.count("user factors", ctx.read(ctx.paths().userFactors(ctx.paths().date())).count());
     report.count("item factors", ctx.read(ctx.paths().itemFactors(ctx.paths().date())).count());
     report.phaseDone("final fit");
@@ -84,8 +95,17 @@ public final class TrainAls {
     }
   }
 
-  private ALS als() {
-    return als(config);
+  /**
+   * The newest earlier run date whose train step left factors in the work root (the same A/B variant):
+   * their ids are the stable id-map indices, so yesterday's vector of an id is today's starting point.
+   */
+  private Optional<LocalDate> previousFactors() {
+    return ctx.files().listNames(ctx.paths().workRoot()).stream()
+        .filter(n -> n.matches("dt=\\d{4}-\\d{2}-\\d{2}"))
+        .map(n -> LocalDate.parse(n.substring(3)))
+        .filter(d -> d.isBefore(ctx.paths().date()))
+        .filter(d -> ctx.files().exists(ctx.paths().userFactors(d)) && ctx.files().exists(ctx.paths().itemFactors(d)))
+        .max(LocalDate::compareTo);
   }
 
   /** The ALS estimator the configuration describes (also used by evaluation and tuning). */
@@ -110,8 +130,12 @@ public final class TrainAls {
   /** The model parameters recorded beside the metrics. */
   public static Map<String, Object> params(PipelineConfig config) {
     Map<String, Object> p = new LinkedHashMap<>();
+    p.put("solver", config.get(ConfigKeys.ALS_SOLVER));
     p.put("rank", config.get(ConfigKeys.ALS_RANK));
     p.put("reg_param", config.get(ConfigKeys.ALS_REG));
+    p.put("regularization", config.get(ConfigKeys.ALS_REGULARIZATION));
+    p.put("unobserved_weight", config.get(ConfigKeys.ALS_UNOBSERVED_WEIGHT));
+    p.put("reg_exponent", config.get(ConfigKeys.ALS_REG_EXPONENT));
     p.put("alpha", config.get(ConfigKeys.ALS_ALPHA));
     p.put("confidence", config.get(ConfigKeys.CONFIDENCE));
     p.put("max_iter", config.get(ConfigKeys.ALS_MAX_ITER));

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.struct;
 
+import io.recsysnightly.als.AlsTrainer;
 import io.recsysnightly.als.Confidence;
 import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.config.ConfigKeys;
@@ -40,7 +41,7 @@ public final class FoldIn {
   public static Dataset<Row> users(Dataset<Row> interactions, Dataset<Row> itemFactors, PipelineConfig config) {
     FactorMatrix y = FactorMatrix.collect(itemFactors, "item_idx");
     FoldInSolver solver = new FoldInSolver(y.vectors(), y.ids(), y.rank(), config.get(ConfigKeys.ALS_ALPHA),
-        config.get(ConfigKeys.ALS_REG));
+        AlsTrainer.regularization(config));
     Broadcast<FoldInSolver> shared = JavaSparkContext.fromSparkContext(interactions.sparkSession().sparkContext())
         .broadcast(solver);
     Confidence confidence = Confidence.from(config);

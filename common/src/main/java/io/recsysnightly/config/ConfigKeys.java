@@ -69,10 +69,32 @@ public final class ConfigKeys {
       "cutoff split: interactions last seen after the end of this date are held out.");
 
   // ---- train
+  public static final ConfigKey<String> ALS_SOLVER = oneOf("recsys.als.solver", "native",
+      "Implicit-ALS solver: native (ours: Gram trick, conjugate gradient or Cholesky, warm start) or mllib "
+          + "(Spark's ALS.fit; no warm start, mllib regularisation only).", "native", "mllib");
   public static final ConfigKey<Integer> ALS_RANK = intIn("recsys.als.rank", "64", 1, 4096,
       "Number of latent factors.");
   public static final ConfigKey<Double> ALS_REG = doubleIn("recsys.als.reg-param", "0.1", 0, 1e6,
-      "Regularisation; Spark scales it by each user's (item's) number of interactions.");
+      "Regularisation lambda; how it scales per user (item) is recsys.als.regularization.");
+  public static final ConfigKey<String> ALS_REGULARIZATION = oneOf("recsys.als.regularization", "mllib",
+      "Per-row regularisation: mllib (lambda * n, n the row's interactions, as Spark) or frequency "
+          + "(lambda * (n + alpha0 * N)^nu, N the rows of the other side; Rendle et al., RecSys 2022).",
+      "mllib", "frequency");
+  public static final ConfigKey<Double> ALS_UNOBSERVED_WEIGHT = doubleIn("recsys.als.unobserved-weight", "1",
+      1e-9, 1e6, "alpha0: weight of every unobserved (user, item) cell; 1 is Hu-Koren-Volinsky's objective (native).");
+  public static final ConfigKey<Double> ALS_REG_EXPONENT = doubleIn("recsys.als.reg-exponent", "1", 0, 10,
+      "nu of the frequency regularisation; 0 gives an unscaled lambda as the implicit library's.");
+  public static final ConfigKey<String> ALS_SOLVE = oneOf("recsys.als.solve", "cg",
+      "native: how each row is solved: cg (recsys.als.cg-steps conjugate-gradient steps from the current "
+          + "vector) or cholesky (exact).", "cg", "cholesky");
+  public static final ConfigKey<Integer> ALS_CG_STEPS = intIn("recsys.als.cg-steps", "3", 1, 1000,
+      "native, cg: conjugate-gradient steps per row and half-sweep.");
+  public static final ConfigKey<Integer> ALS_BROADCAST_BUDGET_MB = intIn("recsys.als.broadcast-budget-mb", "256", 0,
+      1_000_000, "native: the fixed side's factors are broadcast while they take at most this much; larger, they "
+          + "are shipped block-wise to the partitions that need them.");
+  public static final ConfigKey<Boolean> ALS_WARM_START = bool("recsys.als.warm-start", "false",
+      "native: start from the factors of the newest earlier train run in the work root (ids matched through "
+          + "the stable id maps; new ids start as usual).");
   public static final ConfigKey<Double> ALS_ALPHA = doubleIn("recsys.als.alpha", "1", 0, 1e9,
       "Confidence slope: c = 1 + alpha * r, r after the confidence transform.");
   public static final ConfigKey<String> CONFIDENCE = oneOf("recsys.als.confidence", "linear",
@@ -100,7 +122,7 @@ public final class ConfigKeys {
       "recsys.eval.popularity-half-life-days", "365", 0, 1e6,
       "Half-life of the time-decayed most-popular baseline (each training pair weighs 2^(-age/half-life)).");
   public static final ConfigKey<Boolean> ITEM_KNN = bool("recsys.eval.item-knn", "true",
-      "Also evaluate the item-kNN baseline (cosine item-item); skipped when users x items exceeds 2e8.");
+      "Also evaluate the item-kNN baseline (cosine item-item); skipped when users x items exceeds 2e7 (its dense item vectors cost that many floats).");
   public static final ConfigKey<Boolean> EVAL_RERANK_TRADEOFFS = bool("recsys.eval.rerank-tradeoffs", "false",
       "Also evaluate ALS's lists re-ranked with each rule off and at two settings (10 more evaluations); the run "
           + "report then plots them. evaluate --rerank-tradeoffs does the same.");

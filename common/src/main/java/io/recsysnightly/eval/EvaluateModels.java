@@ -8,7 +8,7 @@ import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.als.Confidence;
 import io.recsysnightly.als.FactorMatrix;
-import io.recsysnightly.als.Factors;
+import io.recsysnightly.als.AlsTrainer;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
@@ -28,7 +28,6 @@ import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
@@ -120,7 +119,8 @@ public final class EvaluateModels {
     knn = knn && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
     Progress.Tracker tracker = progress.track("evaluating models on the holdout", knn ? 5 : 4);
 
-    ALSModel model = TrainAls.fit(TrainAls.als(config), train, progress, "fitting ALS on the training part");
+    AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, train, null, null, progress,
+        "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
     ItemInfo itemInfo = ItemInfo.load(items, train);
     Dataset<Row> seen = train.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"),
@@ -133,11 +133,11 @@ public final class EvaluateModels {
     Map<String, Object> flat = new LinkedHashMap<>();
     Map<String, Object> details = new LinkedHashMap<>();
 
-    Dataset<Row> alsQueries = holdoutUsers.join(Factors.users(model), "user_idx")
+    Dataset<Row> alsQueries = holdoutUsers.join(model.users(), "user_idx")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
     // The item side as the candidates step scores it, collected once for every list drawn from ALS.
     ItemSide alsItems = ItemSide.exact(FactorMatrix.collect(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
-        .items(Factors.items(model)), "item_idx"), Set.of());
+        .items(model.items()), "item_idx"), Set.of());
     put(ALS, evaluator.evaluate(topK.run(alsQueries, alsItems), holdout, userInfo, itemInfo), flat, details);
     tracker.advance("ALS");
     Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
@@ -145,7 +145,7 @@ public final class EvaluateModels {
 
     // Starter lists as a newcomer meets them: every held-out user is taken as cold (no history, nothing
     // excluded as seen) and gets the list of their segment, beside the global most-popular list.
-    Dataset<Row> segmentLists = StarterLists.segmentLists(StarterLists.segmentMeans(Factors.users(model)
+    Dataset<Row> segmentLists = StarterLists.segmentLists(StarterLists.segmentMeans(model.users()
         .join(users, "user_idx", "left")), alsItems, topK);
     Dataset<Row> newcomers = holdoutUsers.select("user_idx").join(users, "user_idx", "left");
     FullEvaluator headline = new FullEvaluator(spec, false);
@@ -181,6 +181,7 @@ public final class EvaluateModels {
     report.phaseDone("evaluation");
     holdoutUsers.unpersist();
     train.unpersist();
+    model.release();
 
     String ndcg = "ndcg@" + spec.focusK();
     for (String m : new String[] {ALS, POPULARITY, POPULARITY_DECAYED, ITEM_KNN, STARTER_SEGMENT, STARTER_POPULARITY}) {
@@ -205,7 +206,7 @@ public final class EvaluateModels {
     return out;
   }
 
-  private Map<String, Map<String, Double>> measureRerankTradeoffs(ALSModel model, Dataset<Row> alsQueries,
+  private Map<String, Map<String, Double>> measureRerankTradeoffs(AlsTrainer.Fitted model, Dataset<Row> alsQueries,
       ItemSide alsItems, Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> userInfo, ItemInfo itemInfo,
       EvalSpec spec) {
     progress.phase("re-ranking trade-offs on ALS's candidates");
@@ -215,7 +216,7 @@ public final class EvaluateModels {
         .broadcast(BlocklistFilter.build(ctx.read(ctx.paths().blockedItems()).select("item_idx"),
             config.get(ConfigKeys.BLOOM_FPP)));
     Map<String, Map<String, Double>> tradeoffs = new RerankTradeoffs(spec, RerankRules.from(config))
-        .measure(candidates, train, ctx.read(ctx.paths().itemTable()), Factors.items(model), blocklist,
+        .measure(candidates, train, ctx.read(ctx.paths().itemTable()), model.items(), blocklist,
             ctx.paths().date(), holdout, userInfo, itemInfo);
     tradeoffs.forEach((setting, m) -> report.metric("re-ranked ALS, " + setting, m.toString()));
     report.phaseDone("re-ranking trade-offs");

@@ -4,7 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.recsysnightly.RecsysException;
 import io.recsysnightly.als.Confidence;
-import io.recsysnightly.als.TrainAls;
+import io.recsysnightly.als.AlsTrainer;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
@@ -12,7 +12,6 @@ import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.matrix.HoldoutSplit;
 import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.knn.Scoring;
-import io.recsysnightly.als.Factors;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -111,16 +109,18 @@ public final class Tuner {
       Split split = splits.computeIfAbsent(t.halfLifeDays(), h -> validationSplit(trainByHalfLife.get(h)));
       PipelineConfig trialConfig = t.apply(config);
       Dataset<Row> fitData = split.fit().withColumn("rating", Confidence.from(trialConfig).rating("strength"));
-      ALSModel model = TrainAls.als(trialConfig).fit(fitData);
-      Dataset<Row> queries = split.queries().join(Factors.users(model), "user_idx")
+      AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), trialConfig, fitData, null, null, progress,
+          "trial " + (results.size() + 1) + ": " + t.label());
+      Dataset<Row> queries = split.queries().join(model.users(), "user_idx")
           .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
       Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(queries,
-          Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(Factors.items(model)),
+          Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(model.items()),
           Set.of());
       Map<String, Double> m = new FullEvaluator(spec, false).evaluate(recs, split.validation(), split.users(), split.items())
           .metrics();
       double seconds = (System.nanoTime() - start) / 1e9;
       results.add(new Object[] {t, m.get("ndcg@" + k), m.get("recall@" + k), m.get("coverage@" + k), seconds});
+      model.release();
       tracker.advance(String.format(Locale.ROOT, "%s: ndcg@%d %.4f", t.label(), k, m.get("ndcg@" + k)));
     }
     report.phaseDone("trials");

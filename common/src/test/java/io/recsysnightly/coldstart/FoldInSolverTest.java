@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.recsysnightly.als.FactorMatrix;
+import io.recsysnightly.als.Regularization;
 import io.recsysnightly.testing.NaiveFoldIn;
 import io.recsysnightly.testing.SharedSpark;
 import java.io.IOException;
@@ -73,7 +74,7 @@ class FoldInSolverTest {
         y[i][f] = (float) (rnd.nextGaussian() * 0.5);
       }
     }
-    FoldInSolver solver = new FoldInSolver(flatten(y), ids, rank, alpha, lambda);
+    FoldInSolver solver = new FoldInSolver(flatten(y), ids, rank, alpha, Regularization.mllib(lambda));
     for (int user = 0; user < 20; user++) {
       int count = 1 + rnd.nextInt(15);
       List<Integer> items = new ArrayList<>();
@@ -121,14 +122,14 @@ class FoldInSolverTest {
   void rankOneHandWorked() {
     // Y = [[2]] (item 7), α = 0.5, λ = 0.1, user rates item 7 with r = 4:
     // c1 = 2; A = 2·2 + 2·2·2 + 0.1·1 = 4 + 8 + 0.1 = 12.1; b = (1 + 2)·2 = 6; x = 6 / 12.1
-    FoldInSolver solver = new FoldInSolver(new float[] {2f}, new int[] {7}, 1, 0.5, 0.1);
+    FoldInSolver solver = new FoldInSolver(new float[] {2f}, new int[] {7}, 1, 0.5, Regularization.mllib(0.1));
     float[] x = solver.solve(new int[] {7}, new double[] {4});
     assertEquals(6 / 12.1, x[0], 1e-6);
   }
 
   @Test
   void nullWhenNoItemHasAFactorOrAPositiveRating() {
-    FoldInSolver solver = new FoldInSolver(new float[] {1, 0, 0, 1}, new int[] {3, 5}, 2, 1.0, 0.1);
+    FoldInSolver solver = new FoldInSolver(new float[] {1, 0, 0, 1}, new int[] {3, 5}, 2, 1.0, Regularization.mllib(0.1));
     assertNull(solver.solve(new int[0], new double[0]), "no items");
     assertNull(solver.solve(new int[] {1, 4, 99}, new double[] {1, 1, 1}), "no item has a factor");
     assertNull(solver.solve(new int[] {3, 5}, new double[] {0, -2}), "no positive rating");
@@ -147,7 +148,7 @@ class FoldInSolverTest {
     for (int i = 0; i < 20; i++) {
       ids[i] = i;
     }
-    FoldInSolver solver = new FoldInSolver(y, ids, 4, 2.0, 0.1);
+    FoldInSolver solver = new FoldInSolver(y, ids, 4, 2.0, Regularization.mllib(0.1));
     float[] first = solver.solve(new int[] {1, 2, 3}, new double[] {1, 2, 3});
     solver.solve(new int[] {4, 5, 6, 7}, new double[] {9, 9, 9, 9});
     float[] again = solver.solve(new int[] {1, 2, 3}, new double[] {1, 2, 3});
@@ -205,7 +206,7 @@ class FoldInSolverTest {
     FactorMatrix y = FactorMatrix.collect(
         model.itemFactors().select(col("id").as("item_idx"), col("features").as("vector")), "item_idx");
     assertEquals(8, y.rank());
-    FoldInSolver solver = new FoldInSolver(y.vectors(), y.ids(), y.rank(), alpha, reg);
+    FoldInSolver solver = new FoldInSolver(y.vectors(), y.ids(), y.rank(), alpha, Regularization.mllib(reg));
 
     Map<Integer, float[]> userFactors = new HashMap<>();
     for (Row r : model.userFactors().collectAsList()) {

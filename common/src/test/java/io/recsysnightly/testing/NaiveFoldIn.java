@@ -15,13 +15,22 @@ public final class NaiveFoldIn {
    */
   public static double[] solve(float[][] y, Map<Integer, Integer> rowOfId, int[] userItems,
       double[] ratings, double alpha, double lambda) {
+    return solve(y, rowOfId, userItems, ratings, alpha, 1.0, n -> lambda * n);
+  }
+
+  /**
+   * The general form: x = (α₀ YᵀY + Σ (c − α₀) y yᵀ + λ(n) I)⁻¹ Σ c y, c = 1 + α r, over the user's
+   * items that have a factor and a rating > 0, n their number; YᵀY over every item factor. Null when n = 0.
+   */
+  public static double[] solve(float[][] y, Map<Integer, Integer> rowOfId, int[] userItems, double[] ratings,
+      double alpha, double unobservedWeight, java.util.function.IntToDoubleFunction lambdaOfN) {
     int rank = y[0].length;
     double[][] a = new double[rank][rank];
     double[] b = new double[rank];
     for (float[] yi : y) {
       for (int i = 0; i < rank; i++) {
         for (int j = 0; j < rank; j++) {
-          a[i][j] += (double) yi[i] * yi[j];
+          a[i][j] += unobservedWeight * yi[i] * yi[j];
         }
       }
     }
@@ -32,20 +41,21 @@ public final class NaiveFoldIn {
         continue;
       }
       n++;
-      double c1 = alpha * ratings[k];
+      double c = 1 + alpha * ratings[k];
       float[] yi = y[row];
       for (int i = 0; i < rank; i++) {
         for (int j = 0; j < rank; j++) {
-          a[i][j] += c1 * yi[i] * yi[j];
+          a[i][j] += (c - unobservedWeight) * yi[i] * yi[j];
         }
-        b[i] += (1 + c1) * yi[i];
+        b[i] += c * yi[i];
       }
     }
     if (n == 0) {
       return null;
     }
+    double lambda = lambdaOfN.applyAsDouble(n);
     for (int i = 0; i < rank; i++) {
-      a[i][i] += lambda * n;
+      a[i][i] += lambda;
     }
     return gaussianElimination(a, b);
   }

@@ -1,10 +1,10 @@
-package io.recsysnightly.coldstart;
+package io.recsysnightly.als;
 
 /** Solves A x = b for a symmetric positive-definite A (row-major n x n) by Cholesky factorisation. */
-final class Cholesky {
+public final class Cholesky {
   private Cholesky() {}
 
-  static double[] solve(double[] a, double[] b, int n) {
+  public static double[] solve(double[] a, double[] b, int n) {
     double[] l = new double[n * n];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j <= i; j++) {

@@ -1,0 +1,340 @@
+package io.recsysnightly.als;
+
+import io.recsysnightly.report.Progress;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Our implicit-ALS solver on Spark. Each half-sweep solves every row of one side against the other,
+ * fixed side: the fixed side's Gram matrix is summed from per-partition parts (in partition order, so
+ * the result is deterministic), then the fixed factors reach the solving partitions either as one
+ * broadcast (while they fit {@code broadcastBudgetBytes}) or block-wise, each partition receiving only
+ * the rows its cells touch (MLlib's out-blocks). Rows are solved by a few conjugate-gradient steps
+ * warm-started from their current vector, or exactly by Cholesky ({@link RowSolver}).
+ */
+public final class NativeAls {
+
+  /**
+   * @param cholesky exact solves instead of {@code cgSteps} conjugate-gradient steps
+   * @param lossEachSweep compute the objective after every sweep (one more pass each); the final
+   *     objective is always computed
+   */
+  public record Settings(int rank, int iterations, double alpha, Regularization regularization, boolean cholesky,
+      int cgSteps, long seed, long broadcastBudgetBytes, int checkpointInterval, boolean lossEachSweep)
+      implements Serializable {}
+
+  private final Settings s;
+  private final SparkSession spark;
+  private final JavaSparkContext jsc;
+
+  public NativeAls(SparkSession spark, Settings settings) {
+    this.s = settings;
+    this.spark = spark;
+    this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  /**
+   * @param initialUsers vectors to start from ({@code user_idx, vector}, e.g. yesterday's), or null;
+   *     rows without one, or with one of another rank, start from the seeded random vector
+   * @param initialItems likewise for items
+   */
+  public AlsFit fit(AlsMatrix m, Dataset<Row> initialUsers, Dataset<Row> initialItems, Progress progress,
+      String what) {
+    long start = System.nanoTime();
+    Progress.Tracker tracker = progress.track(what + " (native ALS, rank " + s.rank() + ", " + s.iterations()
+        + " sweeps)", s.iterations());
+    JavaRDD<float[]> users = initial(m.users(), 0, initialUsers);
+    JavaRDD<float[]> items = initial(m.items(), 1, initialItems);
+    Fixed fixedItems = prepare(m.items(), items);
+    Fixed fixedUsers = null;
+    // A broadcast stays alive while a cached factor table's lineage refers to it (tasks serialise the
+    // lineage): it is destroyed once both sides are checkpointed, or when the fit is released.
+    List<Broadcast<float[]>> retired = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    for (int sweep = 1; sweep <= s.iterations(); sweep++) {
+      long sweepStart = System.nanoTime();
+      boolean checkpoint = sweep % s.checkpointInterval() == 0 && jsc.getCheckpointDir().isPresent();
+      JavaRDD<float[]> newUsers = solve(m.users(), users, m.items(), fixedItems, checkpoint);
+      retire(fixedUsers, retired);
+      fixedUsers = prepare(m.users(), newUsers);
+      users.unpersist(false);
+      users = newUsers;
+      JavaRDD<float[]> newItems = solve(m.items(), items, m.users(), fixedUsers, checkpoint);
+      retire(fixedItems, retired);
+      fixedItems = prepare(m.items(), newItems);
+      items.unpersist(false);
+      items = newItems;
+      if (checkpoint) {
+        retired.forEach(Broadcast::destroy);
+        retired.clear();
+      }
+      String label = String.format(Locale.ROOT, "sweep %d of %d in %.1f s", sweep, s.iterations(),
+          (System.nanoTime() - sweepStart) / 1e9);
+      if (s.lossEachSweep() || sweep == s.iterations()) {
+        losses.add(loss(m, users, items, fixedItems));
+        label += String.format(Locale.ROOT, ", objective %.6g", losses.get(losses.size() - 1));
+      }
+      tracker.advance(label);
+    }
+    retire(fixedUsers, retired);
+    retire(fixedItems, retired);
+    return new AlsFit(spark, m, users, items, retired, s.rank(), losses, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The objective of the given factors ({@code *_idx, vector}, e.g. another solver's) on {@code m}. */
+  public double loss(AlsMatrix m, Dataset<Row> userFactors, Dataset<Row> itemFactors) {
+    JavaRDD<float[]> users = initial(m.users(), 0, userFactors);
+    JavaRDD<float[]> items = initial(m.items(), 1, itemFactors);
+    Fixed fixedItems = prepare(m.items(), items);
+    double loss = loss(m, users, items, fixedItems);
+    if (fixedItems.broadcast() != null) {
+      fixedItems.broadcast().destroy();
+    }
+    users.unpersist(false);
+    items.unpersist(false);
+    return loss;
+  }
+
+  /** The fixed side of a half-sweep: α₀·YᵀY, and its factors as a broadcast or as blocks to ship. */
+  private record Fixed(float[] gram, Broadcast<float[]> broadcast, AlsSide side, JavaRDD<float[]> factors) {}
+
+  private Fixed prepare(AlsSide side, JavaRDD<float[]> factors) {
+    int k = s.rank();
+    double[] gram = new double[k * k];
+    Broadcast<float[]> broadcast = null;
+    if ((side.maxId() + 1L) * k * Float.BYTES <= s.broadcastBudgetBytes()) {
+      List<Tuple2<float[], double[]>> parts = factors.map(v -> new Tuple2<>(v, partialGram(v, k))).collect();
+      float[] global = new float[(side.maxId() + 1) * k];
+      for (int p = 0; p < parts.size(); p++) {
+        float[] v = parts.get(p)._1();
+        int[] rows = side.rows(p);
+        for (int i = 0; i < rows.length; i++) {
+          System.arraycopy(v, i * k, global, rows[i] * k, k);
+        }
+        add(gram, parts.get(p)._2());
+      }
+      broadcast = jsc.broadcast(global);
+    } else {
+      factors.map(v -> partialGram(v, k)).collect().forEach(part -> add(gram, part));
+    }
+    float[] scaled = new float[k * k];
+    for (int i = 0; i < k * k; i++) {
+      scaled[i] = (float) (s.regularization().unobservedWeight() * gram[i]);
+    }
+    return new Fixed(scaled, broadcast, side, factors);
+  }
+
+  private static void retire(Fixed fixed, List<Broadcast<float[]>> retired) {
+    if (fixed != null && fixed.broadcast() != null) {
+      fixed.broadcast().unpersist(false);
+      retired.add(fixed.broadcast());
+    }
+  }
+
+  /** New factors of {@code solving}, persisted (and checkpointed when asked; materialised by the caller). */
+  private JavaRDD<float[]> solve(AlsSide solving, JavaRDD<float[]> current, AlsSide fixedSide, Fixed fixed,
+      boolean checkpoint) {
+    Settings settings = s;
+    float[] gram = fixed.gram();
+    long otherRows = fixedSide.rows();
+    JavaRDD<float[]> solved = withFixed(solving, fixed).zipPartitions(current, (ctx, x) -> {
+      Tuple2<RatingBlock, float[]> blockAndY = ctx.next();
+      return Collections.singletonList(solvePartition(blockAndY._1(), blockAndY._2(), x.next().clone(), gram,
+          settings, otherRows)).iterator();
+    }).persist(StorageLevel.MEMORY_AND_DISK());
+    if (checkpoint) {
+      solved.checkpoint();
+    }
+    return solved;
+  }
+
+  private static float[] solvePartition(RatingBlock block, float[] y, float[] x, float[] gram, Settings s,
+      long otherRows) {
+    int k = s.rank();
+    RowSolver solver = new RowSolver(k, gram, s.alpha(), s.regularization().unobservedWeight());
+    for (int row = 0; row < block.size(); row++) {
+      int from = block.ptr()[row];
+      int to = block.ptr()[row + 1];
+      double lambda = s.regularization().of(to - from, otherRows);
+      if (s.cholesky()) {
+        solver.cholesky(y, block.cols(), block.ratings(), from, to, lambda, x, row * k);
+      } else {
+        solver.conjugateGradient(y, block.cols(), block.ratings(), from, to, lambda, x, row * k, s.cgSteps());
+      }
+    }
+    return x;
+  }
+
+  /**
+   * Each partition of {@code solving} beside the fixed factors of the columns it touches, in its
+   * {@code colIds} order: gathered from the broadcast, or shipped block-wise from the fixed side.
+   */
+  private JavaRDD<Tuple2<RatingBlock, float[]>> withFixed(AlsSide solving, Fixed fixed) {
+    int k = s.rank();
+    if (fixed.broadcast() != null) {
+      Broadcast<float[]> global = fixed.broadcast();
+      return solving.blocks().map(b -> new Tuple2<>(b, gather(b.colIds(), global.value(), k)));
+    }
+    int sourceParts = fixed.side().partitions();
+    JavaPairRDD<Integer, Tuple2<Integer, float[]>> shipped = fixed.side().outLinksTo(solving)
+        .zipPartitions(fixed.factors(), (links, vectors) -> Collections.singletonList(
+            new Tuple2<>(links.next(), vectors.next())).iterator())
+        .mapPartitionsWithIndex((source, it) -> {
+          Tuple2<AlsSide.OutLinks, float[]> lv = it.next();
+          List<Tuple2<Integer, Tuple2<Integer, float[]>>> out = new ArrayList<>();
+          for (int t = 0; t < lv._1().targets().length; t++) {
+            int[] positions = lv._1().positions()[t];
+            float[] chunk = new float[positions.length * k];
+            for (int i = 0; i < positions.length; i++) {
+              System.arraycopy(lv._2(), positions[i] * k, chunk, i * k, k);
+            }
+            out.add(new Tuple2<>(lv._1().targets()[t], new Tuple2<>(source, chunk)));
+          }
+          return out.iterator();
+        }, false).mapToPair(t -> t);
+    return solving.blocks().zipPartitions(shipped.partitionBy(new HashPartitioner(solving.partitions())).values(),
+        (blocks, chunks) -> {
+          RatingBlock b = blocks.next();
+          return Collections.singletonList(new Tuple2<>(b, assemble(b.colIds(), chunks, sourceParts, k))).iterator();
+        });
+  }
+
+  private static float[] gather(int[] ids, float[] global, int k) {
+    float[] local = new float[ids.length * k];
+    for (int i = 0; i < ids.length; i++) {
+      System.arraycopy(global, ids[i] * k, local, i * k, k);
+    }
+    return local;
+  }
+
+  /** The chunk from source partition j holds, ascending, the vectors of the ids ≡ j (mod sourceParts). */
+  private static float[] assemble(int[] ids, Iterator<Tuple2<Integer, float[]>> chunks, int sourceParts, int k) {
+    float[][] bySource = new float[sourceParts][];
+    chunks.forEachRemaining(c -> bySource[c._1()] = c._2());
+    int[] cursor = new int[sourceParts];
+    float[] local = new float[ids.length * k];
+    for (int i = 0; i < ids.length; i++) {
+      int j = ids[i] % sourceParts;
+      System.arraycopy(bySource[j], cursor[j]++ * k, local, i * k, k);
+    }
+    return local;
+  }
+
+  /** The objective: every user row's share against the items, plus the items' regularisation. */
+  private double loss(AlsMatrix m, JavaRDD<float[]> users, JavaRDD<float[]> items, Fixed fixedItems) {
+    Settings settings = s;
+    int k = s.rank();
+    float[] gram = fixedItems.gram();
+    long itemRows = m.items().rows();
+    long userRows = m.users().rows();
+    List<Double> userParts = withFixed(m.users(), fixedItems).zipPartitions(users, (ctx, x) -> {
+      Tuple2<RatingBlock, float[]> blockAndY = ctx.next();
+      RatingBlock b = blockAndY._1();
+      float[] xs = x.next();
+      RowSolver solver = new RowSolver(k, gram, settings.alpha(), settings.regularization().unobservedWeight());
+      double sum = 0;
+      for (int row = 0; row < b.size(); row++) {
+        int from = b.ptr()[row];
+        int to = b.ptr()[row + 1];
+        sum += solver.loss(blockAndY._2(), b.cols(), b.ratings(), from, to,
+            settings.regularization().of(to - from, itemRows), xs, row * k);
+      }
+      return Collections.singletonList(sum).iterator();
+    }).collect();
+    List<Double> itemParts = m.items().blocks().zipPartitions(items, (blocks, vectors) -> {
+      RatingBlock b = blocks.next();
+      float[] ys = vectors.next();
+      double sum = 0;
+      for (int row = 0; row < b.size(); row++) {
+        double norm = RowSolver.dot(ys, row * k, ys, row * k, k);
+        sum += settings.regularization().of(b.interactions(row), userRows) * norm;
+      }
+      return Collections.singletonList(sum).iterator();
+    }).collect();
+    double total = 0;
+    for (double part : userParts) {
+      total += part;
+    }
+    for (double part : itemParts) {
+      total += part;
+    }
+    return total;
+  }
+
+  /** Each row's starting vector: the given one if it has this rank, else seeded random (as MLlib: |N(0,1)|, unit norm). */
+  private JavaRDD<float[]> initial(AlsSide side, int salt, Dataset<Row> given) {
+    int k = s.rank();
+    long seed = s.seed();
+    JavaRDD<float[]> out;
+    if (given == null) {
+      out = side.blocks().map(b -> randomVectors(b.rows(), k, seed, salt, null));
+    } else {
+      JavaPairRDD<Integer, float[]> keyed = given.javaRDD()
+          .mapToPair(r -> new Tuple2<>(r.getInt(0), AlsFit.toFloats(r.getList(1))))
+          .filter(t -> t._2().length == k)
+          .partitionBy(new HashPartitioner(side.partitions()));
+      out = side.blocks().zipPartitions(keyed, (blocks, vectors) -> {
+        RatingBlock b = blocks.next();
+        float[][] byRow = new float[b.size()][];
+        vectors.forEachRemaining(t -> {
+          int row = Arrays.binarySearch(b.rows(), t._1());
+          if (row >= 0) {
+            byRow[row] = t._2();
+          }
+        });
+        return Collections.singletonList(randomVectors(b.rows(), k, seed, salt, byRow)).iterator();
+      });
+    }
+    return out.persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  private static float[] randomVectors(int[] rows, int k, long seed, int salt, float[][] given) {
+    float[] v = new float[rows.length * k];
+    for (int i = 0; i < rows.length; i++) {
+      if (given != null && given[i] != null) {
+        System.arraycopy(given[i], 0, v, i * k, k);
+        continue;
+      }
+      SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + salt * 0xBF58476D1CE4E5B9L + rows[i]);
+      double norm = 0;
+      for (int f = 0; f < k; f++) {
+        double g = Math.abs(random.nextGaussian());
+        v[i * k + f] = (float) g;
+        norm += g * g;
+      }
+      float scale = (float) (1 / Math.sqrt(norm));
+      for (int f = 0; f < k; f++) {
+        v[i * k + f] *= scale;
+      }
+    }
+    return v;
+  }
+
+  private static double[] partialGram(float[] vectors, int k) {
+    double[] gram = new double[k * k];
+    RowSolver.addGram(vectors, vectors.length / k, k, gram);
+    return gram;
+  }
+
+  private static void add(double[] into, double[] part) {
+    for (int i = 0; i < into.length; i++) {
+      into[i] += part[i];
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package io.recsysnightly.als;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The implicit-ALS solve of one row against a fixed side Y: minimises
+ * {@code Σ_obs c_i (p_i − x·y_i)² + α₀ Σ_unobs (x·y_i)² + λ_row ‖x‖²}, whose normal equations are
+ * {@code (α₀·YᵀY + Σ_obs (c_i − α₀) y_i y_iᵀ + λ_row I) x = Σ_obs c_i p_i y_i}, with
+ * {@code c_i = 1 + α|r_i|}, {@code p_i = [r_i > 0]}. The Gram matrix YᵀY is computed once per half-sweep
+ * (the "Gram trick"), so a row costs O(n_row·k) plus O(k²) per conjugate-gradient step, or
+ * O(n_row·k² + k³) for the exact Cholesky solve. Holds scratch buffers: one instance per task thread.
+ */
+public final class RowSolver {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+  private final int k;
+  private final float[] gram;
+  private final double alpha;
+  private final double unobservedWeight;
+  private final float[] r;
+  private final float[] p;
+  private final float[] ap;
+  private final double[] a;
+  private final double[] b;
+
+  /**
+   * @param gram α₀·YᵀY, row-major k x k
+   * @param alpha α of the confidence {@code 1 + α|r|}
+   * @param unobservedWeight α₀
+   */
+  public RowSolver(int k, float[] gram, double alpha, double unobservedWeight) {
+    this.k = k;
+    this.gram = gram;
+    this.alpha = alpha;
+    this.unobservedWeight = unobservedWeight;
+    this.r = new float[k];
+    this.p = new float[k];
+    this.ap = new float[k];
+    this.a = new double[k * k];
+    this.b = new double[k];
+  }
+
+  /**
+   * {@code steps} conjugate-gradient steps on the row's normal equations, started from the row's
+   * current vector (as {@code implicit}'s {@code _least_squares_cg} does). Each step lowers the row's
+   * objective, so a sweep never raises the total.
+   *
+   * @param y the fixed side, row-major, indexed by {@code cols}
+   * @param cols the fixed rows of this row's cells, {@code [from, to)}
+   * @param ratings the rating of each cell
+   * @param x the row's vector at {@code xOff}, updated in place
+   */
+  public void conjugateGradient(float[] y, int[] cols, float[] ratings, int from, int to, double lambda,
+      float[] x, int xOff, int steps) {
+    // r = b − A x
+    symv(x, xOff, r);
+    for (int f = 0; f < k; f++) {
+      r[f] = (float) (-r[f] - lambda * x[xOff + f]);
+    }
+    for (int j = from; j < to; j++) {
+      int yOff = cols[j] * k;
+      double c = 1 + alpha * Math.abs(ratings[j]);
+      double target = ratings[j] > 0 ? c : 0;
+      float s = (float) (target - (c - unobservedWeight) * dot(y, yOff, x, xOff));
+      axpy(s, y, yOff, r, 0);
+    }
+    System.arraycopy(r, 0, p, 0, k);
+    double rsOld = dot(r, 0, r, 0);
+    for (int step = 0; step < steps && rsOld > 1e-20; step++) {
+      // ap = A p
+      symv(p, 0, ap);
+      for (int f = 0; f < k; f++) {
+        ap[f] += (float) (lambda * p[f]);
+      }
+      for (int j = from; j < to; j++) {
+        int yOff = cols[j] * k;
+        double c = 1 + alpha * Math.abs(ratings[j]);
+        axpy((float) ((c - unobservedWeight) * dot(y, yOff, p, 0)), y, yOff, ap, 0);
+      }
+      double pAp = dot(p, 0, ap, 0);
+      if (!(pAp > 0)) {
+        break;
+      }
+      float step0 = (float) (rsOld / pAp);
+      axpy(step0, p, 0, x, xOff);
+      axpy(-step0, ap, 0, r, 0);
+      double rsNew = dot(r, 0, r, 0);
+      float beta = (float) (rsNew / rsOld);
+      for (int f = 0; f < k; f++) {
+        p[f] = r[f] + beta * p[f];
+      }
+      rsOld = rsNew;
+    }
+  }
+
+  /** The exact solve of the row's normal equations (A built in double precision, then Cholesky). */
+  public void cholesky(float[] y, int[] cols, float[] ratings, int from, int to, double lambda, float[] x,
+      int xOff) {
+    for (int i = 0; i < k * k; i++) {
+      a[i] = gram[i];
+    }
+    java.util.Arrays.fill(b, 0);
+    for (int j = from; j < to; j++) {
+      int yOff = cols[j] * k;
+      double c = 1 + alpha * Math.abs(ratings[j]);
+      double w = c - unobservedWeight;
+      double target = ratings[j] > 0 ? c : 0;
+      for (int f = 0; f < k; f++) {
+        double wf = w * y[yOff + f];
+        int rowOff = f * k;
+        for (int g = 0; g <= f; g++) {
+          a[rowOff + g] += wf * y[yOff + g];
+        }
+        b[f] += target * y[yOff + f];
+      }
+    }
+    for (int f = 0; f < k; f++) {
+      a[f * k + f] += lambda;
+      for (int g = 0; g < f; g++) {
+        a[g * k + f] = a[f * k + g];
+      }
+    }
+    double[] solution = Cholesky.solve(a, b, k);
+    for (int f = 0; f < k; f++) {
+      x[xOff + f] = (float) solution[f];
+    }
+  }
+
+  /** The row's share of the objective, without the other side's regularisation. */
+  public double loss(float[] y, int[] cols, float[] ratings, int from, int to, double lambda, float[] x,
+      int xOff) {
+    symv(x, xOff, r);
+    double unobserved = dot(x, xOff, r, 0);
+    double sum = unobserved + lambda * dot(x, xOff, x, xOff);
+    for (int j = from; j < to; j++) {
+      double c = 1 + alpha * Math.abs(ratings[j]);
+      double prediction = dot(y, cols[j] * k, x, xOff);
+      double error = (ratings[j] > 0 ? 1 : 0) - prediction;
+      sum += c * error * error - unobservedWeight * prediction * prediction;
+    }
+    return sum;
+  }
+
+  /** out = gram · v[off .. off+k) (gram is symmetric, so its rows are its columns). */
+  private void symv(float[] v, int off, float[] out) {
+    for (int f = 0; f < k; f++) {
+      out[f] = dot(gram, f * k, v, off);
+    }
+  }
+
+  /** Σ a[aOff+f]·b[bOff+f] over the rank, with the Vector API. */
+  static float dot(float[] a, int aOff, float[] b, int bOff, int k) {
+    int f = 0;
+    int bound = S.loopBound(k);
+    float sum = 0;
+    if (bound > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      for (; f < bound; f += S.length()) {
+        acc = FloatVector.fromArray(S, a, aOff + f).fma(FloatVector.fromArray(S, b, bOff + f), acc);
+      }
+      sum = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; f < k; f++) {
+      sum += a[aOff + f] * b[bOff + f];
+    }
+    return sum;
+  }
+
+  /** y[yOff ..] += s · x[xOff ..] over the rank, with the Vector API. */
+  static void axpy(float s, float[] x, int xOff, float[] y, int yOff, int k) {
+    int f = 0;
+    int bound = S.loopBound(k);
+    if (bound > 0) {
+      FloatVector sv = FloatVector.broadcast(S, s);
+      for (; f < bound; f += S.length()) {
+        FloatVector.fromArray(S, x, xOff + f).fma(sv, FloatVector.fromArray(S, y, yOff + f)).intoArray(y, yOff + f);
+      }
+    }
+    for (; f < k; f++) {
+      y[yOff + f] += s * x[xOff + f];
+    }
+  }
+
+  private float dot(float[] a, int aOff, float[] b, int bOff) {
+    return dot(a, aOff, b, bOff, k);
+  }
+
+  private void axpy(float s, float[] x, int xOff, float[] y, int yOff) {
+    axpy(s, x, xOff, y, yOff, k);
+  }
+
+  /**
+   * Adds Σ v vᵀ over {@code rows} row-major vectors of {@code v} to {@code gram} (double, k x k):
+   * accumulated in float over chunks of 256 rows, then added in double, so precision does not
+   * depend on the number of rows.
+   */
+  public static void addGram(float[] v, int rows, int k, double[] gram) {
+    float[] chunk = new float[k * k];
+    for (int start = 0; start < rows; start += 256) {
+      java.util.Arrays.fill(chunk, 0);
+      int end = Math.min(rows, start + 256);
+      for (int row = start; row < end; row++) {
+        int off = row * k;
+        for (int f = 0; f < k; f++) {
+          axpy(v[off + f], v, off, chunk, f * k, k);
+        }
+      }
+      for (int i = 0; i < k * k; i++) {
+        gram[i] += chunk[i];
+      }
+    }
+  }
+}
