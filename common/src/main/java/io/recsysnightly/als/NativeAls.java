@@ -53,12 +53,13 @@ public final class NativeAls {
    * @param initialUsers vectors to start from ({@code user_idx, vector}, e.g. yesterday's), or null;
    *     rows without one, or with one of another rank, start from the seeded random vector
    * @param initialItems likewise for items
+   * @param progress where each sweep is reported, or null for none (the nightly search's trials)
    */
   public AlsFit fit(AlsMatrix m, Dataset<Row> initialUsers, Dataset<Row> initialItems, Progress progress,
       String what) {
     long start = System.nanoTime();
-    Progress.Tracker tracker = progress.track(what + " (native ALS, rank " + s.rank() + ", " + s.iterations()
-        + " sweeps)", s.iterations());
+    Progress.Tracker tracker = progress == null ? null : progress.track(what + " (native ALS, rank " + s.rank()
+        + ", " + s.iterations() + " sweeps)", s.iterations());
     JavaRDD<float[]> users = initial(m.users(), 0, initialUsers);
     JavaRDD<float[]> items = initial(m.items(), 1, initialItems);
     Fixed fixedItems = prepare(m.items(), items);
@@ -90,7 +91,9 @@ public final class NativeAls {
         losses.add(loss(m, users, items, fixedItems));
         label += String.format(Locale.ROOT, ", objective %.6g", losses.get(losses.size() - 1));
       }
-      tracker.advance(label);
+      if (tracker != null) {
+        tracker.advance(label);
+      }
     }
     retire(fixedUsers, retired);
     retire(fixedItems, retired);

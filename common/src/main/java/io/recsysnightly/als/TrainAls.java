@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.sort_array;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.eval.EvaluateModels;
+import io.recsysnightly.eval.NightlySearch;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.report.Progress;
@@ -53,29 +54,34 @@ public final class TrainAls {
     Map<String, Object> metrics = new LinkedHashMap<>();
     int k = config.get(ConfigKeys.EVAL_K);
     metrics.put("k", k);
+    PipelineConfig used = NightlySearch.choose(ctx, metrics, report, progress);
+    // The evaluation fit and the final fit use the chosen parameters; paths do not depend on them.
+    RunContext usedCtx = new RunContext(ctx.spark(), used, ctx.paths(), ctx.files());
     if (config.get(ConfigKeys.EVALUATE)) {
-      metrics.putAll(new EvaluateModels(ctx, report, progress).evaluate());
+      metrics.putAll(new EvaluateModels(usedCtx, report, progress).evaluate());
     } else {
       metrics.put("evaluated", false);
     }
 
-    Optional<LocalDate> warmFrom = config.get(ConfigKeys.ALS_WARM_START) ? previousFactors() : Optional.empty();
+    Optional<LocalDate> warmFrom = config.get(ConfigKeys.ALS_WARM_START) ? TrainedParams.previousRun(ctx)
+        : Optional.empty();
     warmFrom.ifPresent(d -> {
       progress.phase("warm start from the factors of " + d);
       metrics.put("warm_start_from", d.toString());
     });
-    AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, all,
+    AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), used, all,
         warmFrom.map(d -> ctx.read(ctx.paths().userFactors(d))).orElse(null),
         warmFrom.map(d -> ctx.read(ctx.paths().itemFactors(d))).orElse(null),
         progress, "fitting ALS on all interactions up to " + ctx.paths().date());
     ctx.writeAtomically(model.users(), ctx.paths().userFactors(ctx.paths().date()));
     ctx.writeAtomically(model.items(), ctx.paths().itemFactors(ctx.paths().date()));
     model.release();
+    TrainedParams.write(ctx, used);
     report.count("user factors", ctx.read(ctx.paths().userFactors(ctx.paths().date())).count());
     report.count("item factors", ctx.read(ctx.paths().itemFactors(ctx.paths().date())).count());
     report.phaseDone("final fit");
 
-    metrics.put("params", params(config));
+    metrics.put("params", params(used));
     ctx.files().writeTextAtomically(ctx.paths().metricsJson(), StepReport.toJson(metrics));
     report.output("factors", ctx.paths().userFactors(ctx.paths().date()).getParent());
     report.output("metrics", ctx.paths().metricsJson());
@@ -93,19 +99,6 @@ public final class TrainAls {
         halfSweeps -> "iteration " + (halfSweeps + 1) / 2 + " of " + iterations, 2.0)) {
       return als.fit(data);
     }
-  }
-
-  /**
-   * The newest earlier run date whose train step left factors in the work root (the same A/B variant):
-   * their ids are the stable id-map indices, so yesterday's vector of an id is today's starting point.
-   */
-  private Optional<LocalDate> previousFactors() {
-    return ctx.files().listNames(ctx.paths().workRoot()).stream()
-        .filter(n -> n.matches("dt=\\d{4}-\\d{2}-\\d{2}"))
-        .map(n -> LocalDate.parse(n.substring(3)))
-        .filter(d -> d.isBefore(ctx.paths().date()))
-        .filter(d -> ctx.files().exists(ctx.paths().userFactors(d)) && ctx.files().exists(ctx.paths().itemFactors(d)))
-        .max(LocalDate::compareTo);
   }
 
   /** The ALS estimator the configuration describes (also used by evaluation and tuning). */

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
+import io.recsysnightly.als.TrainedParams;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
@@ -71,7 +72,8 @@ public final class ColdStart {
         .join(userFactors.select(col("user_idx"), lit(true).as("trained")), "user_idx", "left")
         .where(col("last_ts").geq(lit(trainedUpTo)).or(col("trained").isNull()))
         .select("user_idx");
-    Dataset<Row> foldedIn = FoldIn.users(matrix.join(toFoldIn, "user_idx"), itemFactors, config);
+    Dataset<Row> foldedIn = FoldIn.users(matrix.join(toFoldIn, "user_idx"), itemFactors,
+        TrainedParams.apply(ctx, config, factorsDate));
     Dataset<Row> personal = userFactors.join(toFoldIn, "user_idx", "left_anti")
         .select(col("user_idx"), col("vector"), lit(ALS).as("source"))
         .unionByName(foldedIn.select(col("user_idx"), col("vector"), lit(FOLD_IN).as("source")))

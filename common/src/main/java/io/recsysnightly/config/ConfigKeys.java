@@ -128,10 +128,17 @@ public final class ConfigKeys {
           + "report then plots them. evaluate --rerank-tradeoffs does the same.");
 
   // ---- tune
+  public static final ConfigKey<Boolean> TUNE_NIGHTLY = bool("recsys.tune.nightly", "true",
+      "train chooses recsys.als.rank, reg-param, alpha and the regularisation form by a search on a validation split "
+          + "carved from the training part (native solver), started from the configured values and last night's "
+          + "choice; cold-start, refresh and the manifest use the choice.");
+  public static final ConfigKey<Integer> TUNE_BUDGET_SECONDS = intIn("recsys.tune.budget-seconds", "240", 1,
+      1_000_000, "Time budget of train's nightly search; it also stops after recsys.tune.trials fits (a search "
+          + "stopped by time says so, as its result may then depend on the machine's speed).");
   public static final ConfigKey<String> TUNE_MODE = oneOf("recsys.tune.mode", "random",
       "Search: grid (every combination; fails if more than recsys.tune.trials) or random (that many draws).",
       "grid", "random");
-  public static final ConfigKey<Integer> TUNE_TRIALS = intIn("recsys.tune.trials", "12", 1, 10_000,
+  public static final ConfigKey<Integer> TUNE_TRIALS = intIn("recsys.tune.trials", "24", 1, 10_000,
       "Budget: number of ALS fits the search may make.");
   public static final ConfigKey<List<Integer>> TUNE_RANKS = intList("recsys.tune.ranks", "16,32,64,128", 1, 4096,
       "Values of recsys.als.rank to try.");

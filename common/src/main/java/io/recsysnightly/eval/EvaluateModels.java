@@ -73,9 +73,12 @@ public final class EvaluateModels {
     StepReport report = new StepReport(STEP);
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("k", ctx.config().get(ConfigKeys.EVAL_K));
-    metrics.putAll(new EvaluateModels(ctx, report, ctx.progress(STEP),
+    Progress progress = ctx.progress(STEP);
+    PipelineConfig used = NightlySearch.choose(ctx, metrics, report, progress);
+    RunContext usedCtx = new RunContext(ctx.spark(), used, ctx.paths(), ctx.files());
+    metrics.putAll(new EvaluateModels(usedCtx, report, progress,
         rerankTradeoffs || ctx.config().get(ConfigKeys.EVAL_RERANK_TRADEOFFS)).evaluate());
-    metrics.put("params", TrainAls.params(ctx.config()));
+    metrics.put("params", TrainAls.params(used));
     Path out = standaloneMetrics(ctx);
     ctx.files().writeTextAtomically(out, StepReport.toJson(metrics));
     report.output("metrics", out);

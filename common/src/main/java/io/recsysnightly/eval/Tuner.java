@@ -94,7 +94,6 @@ public final class Tuner {
     ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
     List<Trial> trials = trials(config);
     int k = config.get(ConfigKeys.EVAL_K);
-    EvalSpec spec = new EvalSpec(List.of(k), k, 1, 2);
     Map<Double, Dataset<Row>> trainByHalfLife = new LinkedHashMap<>();
     for (Trial t : trials) {
       trainByHalfLife.computeIfAbsent(t.halfLifeDays(), this::trainingPart);
@@ -103,28 +102,22 @@ public final class Tuner {
 
     List<Object[]> results = new ArrayList<>();
     Progress.Tracker tracker = progress.track("fitting and validating " + trials.size() + " trials", trials.size());
-    Map<Double, Split> splits = new LinkedHashMap<>();
+    Map<Double, ValidationSplit> splits = new LinkedHashMap<>();
     for (Trial t : trials) {
       long start = System.nanoTime();
-      Split split = splits.computeIfAbsent(t.halfLifeDays(), h -> validationSplit(trainByHalfLife.get(h)));
+      ValidationSplit split = splits.computeIfAbsent(t.halfLifeDays(), h -> validationSplit(trainByHalfLife.get(h)));
       PipelineConfig trialConfig = t.apply(config);
       Dataset<Row> fitData = split.fit().withColumn("rating", Confidence.from(trialConfig).rating("strength"));
       AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), trialConfig, fitData, null, null, progress,
           "trial " + (results.size() + 1) + ": " + t.label());
-      Dataset<Row> queries = split.queries().join(model.users(), "user_idx")
-          .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-      Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(queries,
-          Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(model.items()),
-          Set.of());
-      Map<String, Double> m = new FullEvaluator(spec, false).evaluate(recs, split.validation(), split.users(), split.items())
-          .metrics();
+      Map<String, Double> m = split.score(model.users(), model.items(), config, k);
       double seconds = (System.nanoTime() - start) / 1e9;
       results.add(new Object[] {t, m.get("ndcg@" + k), m.get("recall@" + k), m.get("coverage@" + k), seconds});
       model.release();
       tracker.advance(String.format(Locale.ROOT, "%s: ndcg@%d %.4f", t.label(), k, m.get("ndcg@" + k)));
     }
     report.phaseDone("trials");
-    splits.values().forEach(Split::release);
+    splits.values().forEach(ValidationSplit::release);
 
     results.sort(Comparator.comparingDouble((Object[] r) -> -(Double) r[1]));
     List<Row> rows = new ArrayList<>();
@@ -191,33 +184,9 @@ public final class Tuner {
     return side.read(side.paths().matrixTrain());
   }
 
-  /** Training minus validation, and what the evaluator needs about the validation users and items. */
-  private record Split(Dataset<Row> fit, Dataset<Row> validation, Dataset<Row> queries, Dataset<Row> users,
-      ItemInfo items) {
-    void release() {
-      fit.unpersist();
-      validation.unpersist();
-      queries.unpersist();
-    }
-  }
-
-  private Split validationSplit(Dataset<Row> train) {
-    Dataset<Row> marked = HoldoutSplit.perUser(config.get(ConfigKeys.TUNE_VALIDATION_FRACTION),
-        config.get(ConfigKeys.MIN_INTERACTIONS)).mark(train);
-    marked.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> fit = marked.where("NOT holdout").drop("holdout").persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> validation = marked.where("holdout").select("user_idx", "item_idx")
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    report.count("validation pairs (half-life run)", validation.count());
-    Dataset<Row> seen = fit.groupBy("user_idx").agg(
-        org.apache.spark.sql.functions.sort_array(org.apache.spark.sql.functions.collect_list("item_idx")).as("seen"),
-        org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)).as("n_train"));
-    Dataset<Row> queries = validation.select("user_idx").distinct().join(seen, "user_idx", "left")
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> users = seen.select(col("user_idx"), org.apache.spark.sql.functions.lit(null).cast("string")
-        .as("segment"), col("n_train"));
-    ItemInfo items = ItemInfo.load(fit.select("item_idx").distinct()
-        .withColumn("category", org.apache.spark.sql.functions.lit("all")), fit);
-    return new Split(fit, validation, queries, users, items);
+  private ValidationSplit validationSplit(Dataset<Row> train) {
+    ValidationSplit split = ValidationSplit.of(train, config);
+    report.count("validation pairs (half-life run)", split.validation().count());
+    return split;
   }
 }

@@ -123,6 +123,11 @@ public final class RunPaths {
     return new Path(modelDir(trainDate), "factors/items");
   }
 
+  /** The ALS parameters the train run of {@code trainDate} used (chosen by its nightly search, or configured). */
+  public Path modelParams(LocalDate trainDate) {
+    return new Path(modelDir(trainDate), "factors/params.properties");
+  }
+
   public Path metricsJson() {
     return new Path(modelDir(), "metrics.json");
   }

@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 import io.recsysnightly.coldstart.ColdStart;
+import io.recsysnightly.als.TrainedParams;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.experiment.Experiment;
@@ -316,7 +317,9 @@ public final class Publish {
     m.put("date", ctx.paths().date().toString());
     m.put("model_version", version);
     m.put("created_at", Instant.now().toString());
-    m.put("config", config.asMap());
+    // The ALS parameters train used (its nightly search's choice), which refresh reads back from here.
+    m.put("config", TrainedParams.apply(ctx, config, config.get(ConfigKeys.FACTORS_DATE).orElse(ctx.paths().date()))
+        .asMap());
     Map<String, Object> steps = steps(ctx.paths());
     Object buildMatrix = steps.get(BuildMatrix.STEP);
     m.put("input_counts", buildMatrix == null ? Map.of() : ((Map<?, ?>) buildMatrix).get("counts"));

@@ -56,6 +56,7 @@ class RerankStepTest {
         .file("recsys.input.users", "users.csv", "user_id,segment", "u00,s0", "cold,s0")
         .file("recsys.input.blocklist", "blocklist.csv", "item_id", "i07", "i11", "i13")
         .set("recsys.als.rank", "4").set("recsys.als.max-iter", "5").set("recsys.eval.enabled", "false")
+        .set("recsys.tune.nightly", "false")
         .set("recsys.candidates.n", "25").set("recsys.publish.list-size", "6")
         .set("recsys.rerank.mmr-lambda", "0.7").set("recsys.rerank.category-cap", "2")
         .set("recsys.rerank.freshness-weight", "0.1").set("recsys.rerank.popularity-beta", "0.05")

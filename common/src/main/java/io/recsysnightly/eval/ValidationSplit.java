@@ -1,0 +1,64 @@
+package io.recsysnightly.eval;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sort_array;
+
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.matrix.HoldoutSplit;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The training part minus a validation split carved from it (each user's most recent training
+ * interactions), and what the evaluator needs about the validation users and items: hyper-parameters
+ * are chosen on it, so the holdout that gives the final figure is never looked at.
+ *
+ * @param fit the training part minus validation ({@code user_idx, item_idx, strength, ...})
+ * @param validation {@code user_idx, item_idx}
+ * @param queries the validation users with their {@code seen} fit items
+ */
+public record ValidationSplit(Dataset<Row> fit, Dataset<Row> validation, Dataset<Row> queries, Dataset<Row> users,
+    ItemInfo items) {
+
+  public static ValidationSplit of(Dataset<Row> train, PipelineConfig config) {
+    Dataset<Row> marked = HoldoutSplit.perUser(config.get(ConfigKeys.TUNE_VALIDATION_FRACTION),
+        config.get(ConfigKeys.MIN_INTERACTIONS)).mark(train);
+    marked.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> fit = marked.where("NOT holdout").drop("holdout").persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> validation = marked.where("holdout").select("user_idx", "item_idx")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> seen = fit.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"),
+        count(lit(1)).as("n_train"));
+    Dataset<Row> queries = validation.select("user_idx").distinct().join(seen, "user_idx", "left")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> users = seen.select(col("user_idx"), lit(null).cast("string").as("segment"), col("n_train"));
+    ItemInfo items = ItemInfo.load(fit.select("item_idx").distinct().withColumn("category", lit("all")), fit);
+    return new ValidationSplit(fit, validation, queries, users, items);
+  }
+
+  /**
+   * NDCG@K (and recall, coverage) on the validation split of the lists drawn from the given factors,
+   * items scored as the candidates step scores them.
+   */
+  public Map<String, Double> score(Dataset<Row> userFactors, Dataset<Row> itemFactors, PipelineConfig config, int k) {
+    Dataset<Row> q = queries.join(userFactors, "user_idx")
+        .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
+    Dataset<Row> recs = new io.recsysnightly.knn.BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(q,
+        io.recsysnightly.knn.Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(itemFactors), Set.of());
+    return new FullEvaluator(new EvalSpec(java.util.List.of(k), k, 1, 2), false)
+        .evaluate(recs, validation, users, items).metrics();
+  }
+
+  public void release() {
+    fit.unpersist();
+    validation.unpersist();
+    queries.unpersist();
+  }
+}
