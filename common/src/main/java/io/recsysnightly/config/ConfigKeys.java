@@ -135,6 +135,9 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> TUNE_BUDGET_SECONDS = intIn("recsys.tune.budget-seconds", "240", 1,
       1_000_000, "Time budget of train's nightly search; it also stops after recsys.tune.trials fits (a search "
           + "stopped by time says so, as its result may then depend on the machine's speed).");
+  public static final ConfigKey<Integer> TUNE_SWEEPS = intIn("recsys.tune.sweeps", "6", 1, 1000,
+      "Sweeps of each fit of train's nightly search (the final fit makes recsys.als.max-iter): the ranking of the "
+          + "points settles long before the factors converge.");
   public static final ConfigKey<String> TUNE_MODE = oneOf("recsys.tune.mode", "random",
       "Search: grid (every combination; fails if more than recsys.tune.trials) or random (that many draws).",
       "grid", "random");

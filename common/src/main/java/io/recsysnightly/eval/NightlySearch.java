@@ -26,10 +26,11 @@ import org.apache.spark.sql.SparkSession;
  * train's nightly choice of rank, λ, α and the regularisation form: a coordinate search on log scales
  * over a validation split carved from the training part, with the native solver. It starts from the
  * configured point, last night's choice and the configured point carried to the other regularisation
- * form; it moves one parameter at a time (λ by ×10 then ×√10 ..., α by ×3 then ×√3, rank to the
+ * form; it moves one parameter at a time (λ and α by ×10, then ×√10, ..., rank to the
  * neighbouring value of {@code recsys.tune.ranks}, the form with λ carried over), keeps a move that
  * raises validation NDCG@K, and stops when no move does at the finest steps, after
- * {@code recsys.tune.trials} fits, or at {@code recsys.tune.budget-seconds}. One matrix serves every
+ * {@code recsys.tune.trials} fits of {@code recsys.tune.sweeps} sweeps each, or at
+ * {@code recsys.tune.budget-seconds}. One matrix serves every
  * trial: it keeps the ratings before α.
  */
 public final class NightlySearch {
@@ -176,7 +177,7 @@ public final class NightlySearch {
       }
     }
     double lambdaStep = 10;
-    double alphaStep = 3;
+    double alphaStep = 10;
     search:
     while (true) {
       boolean improved = false;
@@ -227,7 +228,8 @@ public final class NightlySearch {
   private double trial(Point p, ValidationSplit split, AlsMatrix matrix, int k, Map<Point, Double> tried,
       List<Map<String, Object>> trials, Progress.Tracker tracker) {
     long start = System.nanoTime();
-    PipelineConfig c = p.apply(config);
+    PipelineConfig c = p.apply(config).with(ConfigKeys.ALS_MAX_ITER.name(),
+        Integer.toString(Math.min(config.get(ConfigKeys.TUNE_SWEEPS), config.get(ConfigKeys.ALS_MAX_ITER))));
     AlsFit fit = new NativeAls(spark, AlsTrainer.settings(c, false)).fit(matrix, null, null, null, null);
     Map<String, Double> m = split.score(fit.users(), fit.items(), config, k);
     fit.release();

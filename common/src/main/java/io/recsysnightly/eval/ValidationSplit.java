@@ -31,9 +31,13 @@ public record ValidationSplit(Dataset<Row> fit, Dataset<Row> validation, Dataset
     Dataset<Row> marked = HoldoutSplit.perUser(config.get(ConfigKeys.TUNE_VALIDATION_FRACTION),
         config.get(ConfigKeys.MIN_INTERACTIONS)).mark(train);
     marked.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> fit = marked.where("NOT holdout").drop("holdout").persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> validation = marked.where("holdout").select("user_idx", "item_idx")
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    return between(marked.where("NOT holdout").drop("holdout"), marked.where("holdout"));
+  }
+
+  /** The split of given parts (e.g. the run's train and holdout, for the training benchmark). */
+  public static ValidationSplit between(Dataset<Row> fitPart, Dataset<Row> validationPart) {
+    Dataset<Row> fit = fitPart.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> validation = validationPart.select("user_idx", "item_idx").persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> seen = fit.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"),
         count(lit(1)).as("n_train"));
     Dataset<Row> queries = validation.select("user_idx").distinct().join(seen, "user_idx", "left")

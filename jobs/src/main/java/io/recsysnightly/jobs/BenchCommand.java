@@ -2,6 +2,7 @@ package io.recsysnightly.jobs;
 
 import io.recsysnightly.bench.BenchFactors;
 import io.recsysnightly.bench.CandidatesBench;
+import io.recsysnightly.bench.TrainBench;
 import io.recsysnightly.knn.TopNKernel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,18 +18,23 @@ import java.util.Map;
  */
 final class BenchCommand {
   static final String NAME = "bench";
-  static final String DESCRIPTION =
-      "Time the candidates kernel against recommendForAllUsers and the hardware roof; write JSON.";
+  static final String DESCRIPTION = "Time the candidates kernel against recommendForAllUsers and the hardware roof, "
+      + "or (--stage train) our ALS solver against ALS.fit on the configured run's matrix; write JSON.";
 
   static final List<CommandOption> OPTIONS = List.of(
+      CommandOption.value("stage", "STAGE", "candidates (default) or train: native ALS against ALS.fit on the "
+          + "training part of the configured run (--conf, built first if missing), same rank, sweeps, lambda, alpha."),
+      CommandOption.value("sweeps", "N", "train: ALS sweeps (default 15)."),
+      CommandOption.value("export", "DIR", "train: also write the matrix for jobs/bench/implicit_reference.py."),
       CommandOption.value("users", "N", "Users (default 50000)."),
       CommandOption.value("items", "N", "Items (default 10000)."),
-      CommandOption.value("rank", "N", "Rank of the factors (default 32)."),
+      CommandOption.value("rank", "N", "Rank of the factors (default 32; train: 64)."),
       CommandOption.value("n", "N", "Top N per user (default 100)."),
       CommandOption.value("block-size", "N", "Users scored together by the kernel (default 1024)."),
       CommandOption.value("mode", "MODE", "exact (ours vs recommendForAllUsers), approx (IVF vs exact) or both;"
           + " default exact."),
-      CommandOption.value("runs", "N", "Timed runs of each, after one warm-up; the median is reported (default 5)."),
+      CommandOption.value("runs", "N", "Timed runs of each, after one warm-up; the median is reported (default 5; "
+          + "train: 1)."),
       CommandOption.flag("no-baseline", "Skip recommendForAllUsers (e.g. for shapes it would take minutes on)."),
       CommandOption.value("partitions", "N", "Partitions of our user factors (default: cores)."),
       CommandOption.value("baseline-partitions", "N",
@@ -59,6 +65,10 @@ final class BenchCommand {
 
   private static void bench(CommandContext ctx) throws Exception {
     OptionValues o = new OptionValues(ctx.options());
+    if (o.string("stage").orElse("candidates").equals("train")) {
+      benchTrain(ctx, o);
+      return;
+    }
     CandidatesBench.Params d = CandidatesBench.Params.defaults();
     CandidatesBench.Mode mode = o.string("mode").map(CandidatesBench.Mode::parse).orElse(d.mode());
     CandidatesBench.Params params = new CandidatesBench.Params(
@@ -88,6 +98,16 @@ final class BenchCommand {
     }
     CandidatesBench.writeJson(figures, json);
     System.out.print(BenchReport.render(figures));
+    System.out.println("bench: figures written to " + json.toAbsolutePath());
+  }
+
+  private static void benchTrain(CommandContext ctx, OptionValues o) throws Exception {
+    TrainBench.Params params = new TrainBench.Params(o.integer("rank", 1, 4096).orElse(64),
+        o.integer("sweeps", 1, 1000).orElse(15), o.integer("runs", 1, 1000).orElse(1), o.string("export"));
+    Path json = Path.of(o.string("json").orElse("out/bench/bench-train.json"));
+    Map<String, Object> figures = new TrainBench(ctx.run(), params).run();
+    CandidatesBench.writeJson(figures, json);
+    System.out.print(BenchReport.renderTrain(figures));
     System.out.println("bench: figures written to " + json.toAbsolutePath());
   }
 

@@ -8,6 +8,26 @@ import java.util.Map;
 final class BenchReport {
   private BenchReport() {}
 
+  /** The training benchmark: native ALS against ALS.fit on one matrix. */
+  static String renderTrain(Map<String, Object> f) {
+    StringBuilder sb = new StringBuilder();
+    Map<?, ?> params = (Map<?, ?>) f.get("params");
+    sb.append("========================================================================\n");
+    sb.append(String.format(Locale.ROOT, "bench train  %s users x %s items, %s interactions, rank %s, %s sweeps, "
+        + "lambda %s, alpha %s%n", f.get("users"), f.get("items"), f.get("interactions"), params.get("rank"),
+        params.get("max_iter"), params.get("reg_param"), params.get("alpha")));
+    sb.append(String.format(Locale.ROOT, "  %-10s %10s %16s %10s%n", "solver", "median s", "objective", "ndcg@10"));
+    for (String solver : new String[] {"mllib", "native"}) {
+      Map<?, ?> m = (Map<?, ?>) f.get(solver);
+      sb.append(String.format(Locale.ROOT, "  %-10s %10.2f %16.6g %10.4f%n", solver.equals("mllib") ? "ALS.fit"
+          : "native", num(m.get("median_s")), num(m.get("loss")), num(m.get("ndcg@10"))));
+    }
+    sb.append(String.format(Locale.ROOT, "  native vs ALS.fit: %.1fx faster, objective ratio %.4f%n",
+        num(f.get("speedup")), num(f.get("loss_ratio_native_over_mllib"))));
+    sb.append("========================================================================\n");
+    return sb.toString();
+  }
+
   static String render(Map<String, Object> f) {
     StringBuilder sb = new StringBuilder();
     Map<?, ?> params = (Map<?, ?>) f.get("params");

@@ -1,0 +1,164 @@
+package io.recsysnightly.bench;
+
+import io.recsysnightly.RecsysException;
+import io.recsysnightly.als.AlsFit;
+import io.recsysnightly.als.AlsMatrix;
+import io.recsysnightly.als.AlsTrainer;
+import io.recsysnightly.als.Confidence;
+import io.recsysnightly.als.Factors;
+import io.recsysnightly.als.NativeAls;
+import io.recsysnightly.als.Regularization;
+import io.recsysnightly.als.TrainAls;
+import io.recsysnightly.config.ConfigKeys;
+import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.eval.ValidationSplit;
+import io.recsysnightly.io.RunContext;
+import io.recsysnightly.matrix.BuildMatrix;
+import io.recsysnightly.report.Progress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The training benchmark: on the run's training part, in one Spark application, our native solver
+ * against Spark MLlib's {@code ALS.fit} with the same rank, sweeps, λ, α and blocks: wall time (each
+ * fit from the cached ratings to materialised factor tables, after one warm-up sweep of each), the
+ * objective of both factor sets computed the same way, and NDCG@10 of both on the holdout. Optionally
+ * exports the same matrix for the {@code implicit} reference script.
+ */
+public final class TrainBench {
+  /**
+   * @param export folder to write {@code train.csv}, {@code holdout.csv} ({@code user_idx,item_idx,rating})
+   *     and {@code params.json} into, for {@code jobs/bench/implicit_reference.py}
+   */
+  public record Params(int rank, int sweeps, int runs, Optional<String> export) {}
+
+  private final RunContext ctx;
+  private final Params p;
+
+  public TrainBench(RunContext ctx, Params params) {
+    this.ctx = ctx;
+    this.p = params;
+  }
+
+  public Map<String, Object> run() {
+    PipelineConfig config = ctx.config().with(ConfigKeys.ALS_RANK.name(), Integer.toString(p.rank()))
+        .with(ConfigKeys.ALS_MAX_ITER.name(), Integer.toString(p.sweeps()));
+    Regularization reg = AlsTrainer.regularization(config);
+    if (reg.frequencyScaled() || reg.unobservedWeight() != 1.0) {
+      throw RecsysException.config("bench --stage train compares with ALS.fit, which minimises MLlib's objective "
+          + "only: set %s=mllib and %s=1.", ConfigKeys.ALS_REGULARIZATION.name(), ConfigKeys.ALS_UNOBSERVED_WEIGHT.name());
+    }
+    ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
+    if (!ctx.files().exists(ctx.paths().matrixTrain())) {
+      new BuildMatrix(ctx).execute();
+    }
+    Progress progress = ctx.progress("bench");
+    Dataset<Row> train = ctx.read(ctx.paths().matrixTrain())
+        .withColumn("rating", Confidence.from(config).rating("strength"))
+        .select("user_idx", "item_idx", "rating", "strength", "last_ts").persist(StorageLevel.MEMORY_AND_DISK());
+    long interactions = train.count();
+    Dataset<Row> holdout = ctx.read(ctx.paths().matrixHoldout());
+    p.export().ifPresent(dir -> export(train, holdout, config, dir));
+
+    progress.phase("warming up both solvers (one sweep each)");
+    PipelineConfig warm = config.with(ConfigKeys.ALS_MAX_ITER.name(), "1");
+    fitMllib(warm, train);
+    fitNative(warm, train).release();
+
+    List<Double> mllibSeconds = new ArrayList<>();
+    List<Double> nativeSeconds = new ArrayList<>();
+    ALSModel mllib = null;
+    AlsFit ours = null;
+    AlsMatrix oursMatrix = null;
+    for (int run = 1; run <= p.runs(); run++) {
+      progress.phase("run " + run + " of " + p.runs() + ": ALS.fit");
+      long start = System.nanoTime();
+      mllib = fitMllib(config, train);
+      mllibSeconds.add((System.nanoTime() - start) / 1e9);
+      progress.phase("run " + run + " of " + p.runs() + ": native");
+      if (ours != null) {
+        ours.release();
+        oursMatrix.release();
+      }
+      start = System.nanoTime();
+      oursMatrix = AlsMatrix.of(train, config.get(ConfigKeys.ALS_BLOCKS));
+      ours = new NativeAls(ctx.spark(), AlsTrainer.settings(config, false)).fit(oursMatrix, null, null, null, null);
+      ours.users().count();
+      ours.items().count();
+      nativeSeconds.add((System.nanoTime() - start) / 1e9);
+    }
+
+    progress.phase("objective and holdout NDCG@10 of both");
+    double mllibLoss = new NativeAls(ctx.spark(), AlsTrainer.settings(config, false))
+        .loss(oursMatrix, Factors.users(mllib), Factors.items(mllib));
+    ValidationSplit split = ValidationSplit.between(train, holdout);
+    double mllibNdcg = split.score(Factors.users(mllib), Factors.items(mllib), config, 10).get("ndcg@10");
+    double nativeNdcg = split.score(ours.users(), ours.items(), config, 10).get("ndcg@10");
+    split.release();
+
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("stage", "train");
+    f.put("users", oursMatrix.users().rows());
+    f.put("items", oursMatrix.items().rows());
+    f.put("interactions", interactions);
+    f.put("params", TrainAls.params(config));
+    f.put("runs", p.runs());
+    f.put("mllib", figures(mllibSeconds, mllibLoss, mllibNdcg));
+    f.put("native", figures(nativeSeconds, ours.finalLoss(), nativeNdcg));
+    f.put("speedup", median(mllibSeconds) / median(nativeSeconds));
+    f.put("loss_ratio_native_over_mllib", ours.finalLoss() / mllibLoss);
+    ours.release();
+    oursMatrix.release();
+    train.unpersist();
+    return f;
+  }
+
+  private static Map<String, Object> figures(List<Double> seconds, double loss, double ndcg) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("median_s", median(seconds));
+    m.put("seconds", seconds);
+    m.put("loss", loss);
+    m.put("ndcg@10", ndcg);
+    return m;
+  }
+
+  private static double median(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** ALS.fit with its factor tables materialised (a fit is lazy until they are read). */
+  private ALSModel fitMllib(PipelineConfig config, Dataset<Row> train) {
+    ALSModel model = TrainAls.als(config).fit(train);
+    model.userFactors().count();
+    model.itemFactors().count();
+    return model;
+  }
+
+  private AlsFit fitNative(PipelineConfig config, Dataset<Row> train) {
+    AlsMatrix m = AlsMatrix.of(train, config.get(ConfigKeys.ALS_BLOCKS));
+    AlsFit fit = new NativeAls(ctx.spark(), AlsTrainer.settings(config, false)).fit(m, null, null, null, null);
+    m.release();
+    return fit;
+  }
+
+  private void export(Dataset<Row> train, Dataset<Row> holdout, PipelineConfig config, String dir) {
+    train.select("user_idx", "item_idx", "rating").coalesce(1).write().mode(SaveMode.Overwrite)
+        .option("header", true).csv(dir + "/train");
+    holdout.select("user_idx", "item_idx").coalesce(1).write().mode(SaveMode.Overwrite)
+        .option("header", true).csv(dir + "/holdout");
+    Map<String, Object> params = new LinkedHashMap<>(TrainAls.params(config));
+    ctx.files().writeTextAtomically(new org.apache.hadoop.fs.Path(dir, "params.json"),
+        io.recsysnightly.report.StepReport.toJson(params));
+  }
+}
