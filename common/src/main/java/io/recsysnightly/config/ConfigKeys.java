@@ -138,6 +138,9 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> TUNE_SWEEPS = intIn("recsys.tune.sweeps", "6", 1, 1000,
       "Sweeps of each fit of train's nightly search (the final fit makes recsys.als.max-iter): the ranking of the "
           + "points settles long before the factors converge.");
+  public static final ConfigKey<Integer> TUNE_VALIDATION_USERS = intIn("recsys.tune.validation-users", "20000", 100,
+      Integer.MAX_VALUE, "Validation users each search point is scored on, at most (a sample by a hash of the id, "
+          + "the same for every point); the fits still use every user.");
   public static final ConfigKey<String> TUNE_MODE = oneOf("recsys.tune.mode", "random",
       "Search: grid (every combination; fails if more than recsys.tune.trials) or random (that many draws).",
       "grid", "random");

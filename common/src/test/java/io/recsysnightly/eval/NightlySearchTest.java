@@ -131,6 +131,23 @@ class NightlySearchTest {
     assertTrue(trials(r).size() < 50);
   }
 
+  /** Past recsys.tune.validation-users, points are scored on a fixed sample of users; every user is still fitted. */
+  @Test
+  void validationUsersAreAFixedSampleWhenCapped() {
+    ValidationSplit all = ValidationSplit.of(train, config());
+    ValidationSplit capped = ValidationSplit.of(train, config("recsys.tune.validation-users=100"));
+    ValidationSplit again = ValidationSplit.of(train, config("recsys.tune.validation-users=100"));
+    long total = all.validation().select("user_idx").distinct().count();
+    List<Row> sample = capped.validation().select("user_idx").distinct().orderBy("user_idx").collectAsList();
+    assertEquals(240, total);
+    assertTrue(sample.size() >= 60 && sample.size() <= 140, "about 100 of 240 users: " + sample.size());
+    assertEquals(sample, again.validation().select("user_idx").distinct().orderBy("user_idx").collectAsList());
+    assertEquals(all.fit().count(), capped.fit().count(), "the fit part keeps every user");
+    all.release();
+    capped.release();
+    again.release();
+  }
+
   /** What train chose is what cold-start and the manifest read back for that train date. */
   @Test
   void trainedParamsRoundTrip(@TempDir Path dir) {
