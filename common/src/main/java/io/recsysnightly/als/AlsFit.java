@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The factors a native fit produced (cached until {@link #release()}), with the objective after each
- * tracked sweep and the wall time of the fit.
+ * tracked sweep.
  */
 public final class AlsFit {
   private final SparkSession spark;
@@ -23,11 +23,9 @@ public final class AlsFit {
   private final List<Broadcast<float[]>> broadcasts;
   private final int rank;
   private final List<Double> losses;
-  private final double seconds;
 
   AlsFit(SparkSession spark, AlsMatrix matrix, JavaRDD<float[]> users, JavaRDD<float[]> items,
-      List<Broadcast<float[]>> broadcasts, int rank,
-      List<Double> losses, double seconds) {
+      List<Broadcast<float[]>> broadcasts, int rank, List<Double> losses) {
     this.spark = spark;
     this.matrix = matrix;
     this.users = users;
@@ -35,7 +33,6 @@ public final class AlsFit {
     this.broadcasts = broadcasts;
     this.rank = rank;
     this.losses = List.copyOf(losses);
-    this.seconds = seconds;
   }
 
   /** {@code user_idx int, vector array<float>}, one row per user with an interaction. */
@@ -55,10 +52,6 @@ public final class AlsFit {
 
   public double finalLoss() {
     return losses.get(losses.size() - 1);
-  }
-
-  public double seconds() {
-    return seconds;
   }
 
   public void release() {
@@ -85,7 +78,7 @@ public final class AlsFit {
     return spark.createDataFrame(rows, schema(idCol));
   }
 
-  public static StructType schema(String idCol) {
+  private static StructType schema(String idCol) {
     return new StructType().add(idCol, DataTypes.IntegerType, false)
         .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
   }

@@ -57,7 +57,6 @@ public final class NativeAls {
    */
   public AlsFit fit(AlsMatrix m, Dataset<Row> initialUsers, Dataset<Row> initialItems, Progress progress,
       String what) {
-    long start = System.nanoTime();
     Progress.Tracker tracker = progress == null ? null : progress.track(what + " (native ALS, rank " + s.rank()
         + ", " + s.iterations() + " sweeps)", s.iterations());
     JavaRDD<float[]> users = initial(m.users(), 0, initialUsers);
@@ -97,7 +96,7 @@ public final class NativeAls {
     }
     retire(fixedUsers, retired);
     retire(fixedItems, retired);
-    return new AlsFit(spark, m, users, items, retired, s.rank(), losses, (System.nanoTime() - start) / 1e9);
+    return new AlsFit(spark, m, users, items, retired, s.rank(), losses);
   }
 
   /** The objective of the given factors ({@code *_idx, vector}, e.g. another solver's) on {@code m}. */

@@ -1,25 +1,18 @@
 package io.recsysnightly.als;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.eval.EvaluateModels;
 import io.recsysnightly.eval.NightlySearch;
 import io.recsysnightly.io.RunContext;
-import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.util.LinkedHashMap;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;

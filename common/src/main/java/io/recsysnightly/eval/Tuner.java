@@ -1,6 +1,5 @@
 package io.recsysnightly.eval;
 
-import static org.apache.spark.sql.functions.col;
 
 import io.recsysnightly.RecsysException;
 import io.recsysnightly.als.Confidence;
@@ -9,9 +8,6 @@ import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.matrix.BuildMatrix;
-import io.recsysnightly.matrix.HoldoutSplit;
-import io.recsysnightly.knn.BlockedTopN;
-import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.util.ArrayList;
@@ -23,14 +19,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Hyper-parameter search for ALS: rank, regParam, alpha, the confidence transform and the decay

@@ -10,7 +10,10 @@ import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.knn.BlockedTopN;
+import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.matrix.HoldoutSplit;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
@@ -66,9 +69,9 @@ public record ValidationSplit(Dataset<Row> fit, Dataset<Row> validation, Dataset
   public Map<String, Double> score(Dataset<Row> userFactors, Dataset<Row> itemFactors, PipelineConfig config, int k) {
     Dataset<Row> q = queries.join(userFactors, "user_idx")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
-    Dataset<Row> recs = new io.recsysnightly.knn.BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(q,
-        io.recsysnightly.knn.Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(itemFactors), Set.of());
-    return new FullEvaluator(new EvalSpec(java.util.List.of(k), k, 1, 2), false)
+    Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(q,
+        Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(itemFactors), Set.of());
+    return new FullEvaluator(new EvalSpec(List.of(k), k, 1, 2), false)
         .evaluate(recs, validation, users, items).metrics();
   }
 
