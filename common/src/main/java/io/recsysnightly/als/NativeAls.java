@@ -27,6 +27,12 @@ import scala.Tuple2;
  * broadcast (while they fit {@code broadcastBudgetBytes}) or block-wise, each partition receiving only
  * the rows its cells touch (MLlib's out-blocks). Rows are solved by a few conjugate-gradient steps
  * warm-started from their current vector, or exactly by Cholesky ({@link RowSolver}).
+ *
+ * <p>A side that fits the budget lives on the driver between half-sweeps: its solve is one job whose
+ * result is collected and broadcast once, serving both as the next half-sweep's fixed side and as the
+ * starting vectors of its own next solve. Nothing is cached or checkpointed for it, and no lineage
+ * grows. A side past the budget stays a cached RDD, checkpointed every {@code checkpointInterval}
+ * sweeps.
  */
 public final class NativeAls {
 
@@ -59,111 +65,156 @@ public final class NativeAls {
       String what) {
     Progress.Tracker tracker = progress == null ? null : progress.track(what + " (native ALS, rank " + s.rank()
         + ", " + s.iterations() + " sweeps)", s.iterations());
-    JavaRDD<float[]> users = initial(m.users(), 0, initialUsers);
-    JavaRDD<float[]> items = initial(m.items(), 1, initialItems);
-    Fixed fixedItems = prepare(m.items(), items);
-    Fixed fixedUsers = null;
+    State users = held(m.users(), initial(m.users(), 0, initialUsers));
+    State items = held(m.items(), initial(m.items(), 1, initialItems));
     // A broadcast stays alive while a cached factor table's lineage refers to it (tasks serialise the
-    // lineage): it is destroyed once both sides are checkpointed, or when the fit is released.
+    // lineage): with a side held as an RDD it is destroyed once both sides are checkpointed, or when
+    // the fit is released.
     List<Broadcast<float[]>> retired = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
     for (int sweep = 1; sweep <= s.iterations(); sweep++) {
       long sweepStart = System.nanoTime();
       boolean checkpoint = sweep % s.checkpointInterval() == 0 && jsc.getCheckpointDir().isPresent();
-      JavaRDD<float[]> newUsers = solve(m.users(), users, m.items(), fixedItems, checkpoint);
-      retire(fixedUsers, retired);
-      fixedUsers = prepare(m.users(), newUsers);
-      users.unpersist(false);
+      State newUsers = solve(users, items, checkpoint);
+      retire(users, retired);
       users = newUsers;
-      JavaRDD<float[]> newItems = solve(m.items(), items, m.users(), fixedUsers, checkpoint);
-      retire(fixedItems, retired);
-      fixedItems = prepare(m.items(), newItems);
-      items.unpersist(false);
+      State newItems = solve(items, users, checkpoint);
+      retire(items, retired);
       items = newItems;
-      if (checkpoint) {
+      if (checkpoint || (users.rdd() == null && items.rdd() == null)) {
         retired.forEach(Broadcast::destroy);
         retired.clear();
       }
       String label = String.format(Locale.ROOT, "sweep %d of %d in %.1f s", sweep, s.iterations(),
           (System.nanoTime() - sweepStart) / 1e9);
       if (s.lossEachSweep() || sweep == s.iterations()) {
-        losses.add(loss(m, users, items, fixedItems));
+        losses.add(loss(m, users, items));
         label += String.format(Locale.ROOT, ", objective %.6g", losses.get(losses.size() - 1));
       }
       if (tracker != null) {
         tracker.advance(label);
       }
     }
-    retire(fixedUsers, retired);
-    retire(fixedItems, retired);
-    return new AlsFit(spark, m, users, items, retired, s.rank(), losses);
+    if (users.broadcast() != null) {
+      retired.add(users.broadcast());
+    }
+    if (items.broadcast() != null) {
+      retired.add(items.broadcast());
+    }
+    return new AlsFit(spark, m, chunks(users), chunks(items), retired, s.rank(), losses);
   }
 
   /** The objective of the given factors ({@code *_idx, vector}, e.g. another solver's) on {@code m}. */
   public double loss(AlsMatrix m, Dataset<Row> userFactors, Dataset<Row> itemFactors) {
-    JavaRDD<float[]> users = initial(m.users(), 0, userFactors);
-    JavaRDD<float[]> items = initial(m.items(), 1, itemFactors);
-    Fixed fixedItems = prepare(m.items(), items);
-    double loss = loss(m, users, items, fixedItems);
-    if (fixedItems.broadcast() != null) {
-      fixedItems.broadcast().destroy();
+    State users = held(m.users(), initial(m.users(), 0, userFactors));
+    State items = held(m.items(), initial(m.items(), 1, itemFactors));
+    double loss = loss(m, users, items);
+    for (State state : List.of(users, items)) {
+      if (state.broadcast() != null) {
+        state.broadcast().destroy();
+      } else {
+        state.rdd().unpersist(false);
+      }
     }
-    users.unpersist(false);
-    items.unpersist(false);
     return loss;
   }
 
-  /** The fixed side of a half-sweep: α₀·YᵀY, and its factors as a broadcast or as blocks to ship. */
-  private record Fixed(float[] gram, Broadcast<float[]> broadcast, AlsSide side, JavaRDD<float[]> factors) {}
+  /**
+   * One side's current factors and α₀·VᵀV: on the driver and broadcast ({@code global} by row id) while
+   * they fit the budget, else a cached RDD of one row-major chunk per partition.
+   */
+  private record State(AlsSide side, float[] gram, float[] global, Broadcast<float[]> broadcast,
+      JavaRDD<float[]> rdd) {}
 
-  private Fixed prepare(AlsSide side, JavaRDD<float[]> factors) {
+  private boolean fitsBudget(AlsSide side) {
+    return (side.maxId() + 1L) * s.rank() * Float.BYTES <= s.broadcastBudgetBytes();
+  }
+
+  /** The state of {@code side} holding {@code factors} (cached, one chunk per partition). */
+  private State held(AlsSide side, JavaRDD<float[]> factors) {
+    int k = s.rank();
+    if (fitsBudget(side)) {
+      State state = gathered(side, factors.map(v -> new Tuple2<>(v, partialGram(v, k))).collect());
+      factors.unpersist(false);
+      return state;
+    }
+    double[] gram = new double[k * k];
+    factors.map(v -> partialGram(v, k)).collect().forEach(part -> add(gram, part));
+    return new State(side, scaled(gram), null, null, factors);
+  }
+
+  /** The broadcast state from each partition's chunk and partial Gram matrix, in partition order. */
+  private State gathered(AlsSide side, List<Tuple2<float[], double[]>> parts) {
     int k = s.rank();
     double[] gram = new double[k * k];
-    Broadcast<float[]> broadcast = null;
-    if ((side.maxId() + 1L) * k * Float.BYTES <= s.broadcastBudgetBytes()) {
-      List<Tuple2<float[], double[]>> parts = factors.map(v -> new Tuple2<>(v, partialGram(v, k))).collect();
-      float[] global = new float[(side.maxId() + 1) * k];
-      for (int p = 0; p < parts.size(); p++) {
-        float[] v = parts.get(p)._1();
-        int[] rows = side.rows(p);
-        for (int i = 0; i < rows.length; i++) {
-          System.arraycopy(v, i * k, global, rows[i] * k, k);
-        }
-        add(gram, parts.get(p)._2());
+    float[] global = new float[(side.maxId() + 1) * k];
+    for (int p = 0; p < parts.size(); p++) {
+      float[] v = parts.get(p)._1();
+      int[] rows = side.rows(p);
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(v, i * k, global, rows[i] * k, k);
       }
-      broadcast = jsc.broadcast(global);
+      add(gram, parts.get(p)._2());
+    }
+    return new State(side, scaled(gram), global, jsc.broadcast(global), null);
+  }
+
+  private float[] scaled(double[] gram) {
+    float[] out = new float[gram.length];
+    for (int i = 0; i < gram.length; i++) {
+      out[i] = (float) (s.regularization().unobservedWeight() * gram[i]);
+    }
+    return out;
+  }
+
+  /** The side's factors as one chunk per partition, in its rows' order (gathered from the broadcast when held there). */
+  private JavaRDD<float[]> chunks(State state) {
+    if (state.rdd() != null) {
+      return state.rdd();
+    }
+    int k = s.rank();
+    Broadcast<float[]> global = state.broadcast();
+    return state.side().blocks().map(b -> gather(b.rows(), global.value(), k));
+  }
+
+  private static void retire(State state, List<Broadcast<float[]>> retired) {
+    if (state.broadcast() != null) {
+      state.broadcast().unpersist(false);
+      retired.add(state.broadcast());
     } else {
-      factors.map(v -> partialGram(v, k)).collect().forEach(part -> add(gram, part));
-    }
-    float[] scaled = new float[k * k];
-    for (int i = 0; i < k * k; i++) {
-      scaled[i] = (float) (s.regularization().unobservedWeight() * gram[i]);
-    }
-    return new Fixed(scaled, broadcast, side, factors);
-  }
-
-  private static void retire(Fixed fixed, List<Broadcast<float[]>> retired) {
-    if (fixed != null && fixed.broadcast() != null) {
-      fixed.broadcast().unpersist(false);
-      retired.add(fixed.broadcast());
+      state.rdd().unpersist(false);
     }
   }
 
-  /** New factors of {@code solving}, persisted (and checkpointed when asked; materialised by the caller). */
-  private JavaRDD<float[]> solve(AlsSide solving, JavaRDD<float[]> current, AlsSide fixedSide, Fixed fixed,
-      boolean checkpoint) {
+  /** The new state of {@code current}'s side, solved against {@code fixed}. */
+  private State solve(State current, State fixed, boolean checkpoint) {
     Settings settings = s;
+    int k = s.rank();
     float[] gram = fixed.gram();
-    long otherRows = fixedSide.rows();
-    JavaRDD<float[]> solved = withFixed(solving, fixed).zipPartitions(current, (ctx, x) -> {
-      Tuple2<RatingBlock, float[]> blockAndY = ctx.next();
-      return Collections.singletonList(solvePartition(blockAndY._1(), blockAndY._2(), x.next().clone(), gram,
-          settings, otherRows)).iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK());
+    long otherRows = fixed.side().rows();
+    JavaRDD<Tuple2<RatingBlock, float[]>> withY = withFixed(current.side(), fixed);
+    JavaRDD<float[]> solved;
+    if (current.broadcast() != null) {
+      Broadcast<float[]> x = current.broadcast();
+      solved = withY.map(by -> solvePartition(by._1(), by._2(), gather(by._1().rows(), x.value(), k), gram, settings,
+          otherRows));
+    } else {
+      solved = withY.zipPartitions(current.rdd(), (ctx, x) -> {
+        Tuple2<RatingBlock, float[]> blockAndY = ctx.next();
+        return Collections.singletonList(solvePartition(blockAndY._1(), blockAndY._2(), x.next().clone(), gram,
+            settings, otherRows)).iterator();
+      });
+    }
+    if (fitsBudget(current.side())) {
+      return gathered(current.side(), solved.map(v -> new Tuple2<>(v, partialGram(v, k))).collect());
+    }
+    solved.persist(StorageLevel.MEMORY_AND_DISK());
     if (checkpoint) {
       solved.checkpoint();
     }
-    return solved;
+    double[] sum = new double[k * k];
+    solved.map(v -> partialGram(v, k)).collect().forEach(part -> add(sum, part));
+    return new State(current.side(), scaled(sum), null, null, solved);
   }
 
   private static float[] solvePartition(RatingBlock block, float[] y, float[] x, float[] gram, Settings s,
@@ -187,7 +238,7 @@ public final class NativeAls {
    * Each partition of {@code solving} beside the fixed factors of the columns it touches, in its
    * {@code colIds} order: gathered from the broadcast, or shipped block-wise from the fixed side.
    */
-  private JavaRDD<Tuple2<RatingBlock, float[]>> withFixed(AlsSide solving, Fixed fixed) {
+  private JavaRDD<Tuple2<RatingBlock, float[]>> withFixed(AlsSide solving, State fixed) {
     int k = s.rank();
     if (fixed.broadcast() != null) {
       Broadcast<float[]> global = fixed.broadcast();
@@ -195,7 +246,7 @@ public final class NativeAls {
     }
     int sourceParts = fixed.side().partitions();
     JavaPairRDD<Integer, Tuple2<Integer, float[]>> shipped = fixed.side().outLinksTo(solving)
-        .zipPartitions(fixed.factors(), (links, vectors) -> Collections.singletonList(
+        .zipPartitions(fixed.rdd(), (links, vectors) -> Collections.singletonList(
             new Tuple2<>(links.next(), vectors.next())).iterator())
         .mapPartitionsWithIndex((source, it) -> {
           Tuple2<AlsSide.OutLinks, float[]> lv = it.next();
@@ -239,13 +290,13 @@ public final class NativeAls {
   }
 
   /** The objective: every user row's share against the items, plus the items' regularisation. */
-  private double loss(AlsMatrix m, JavaRDD<float[]> users, JavaRDD<float[]> items, Fixed fixedItems) {
+  private double loss(AlsMatrix m, State users, State items) {
     Settings settings = s;
     int k = s.rank();
-    float[] gram = fixedItems.gram();
+    float[] gram = items.gram();
     long itemRows = m.items().rows();
     long userRows = m.users().rows();
-    List<Double> userParts = withFixed(m.users(), fixedItems).zipPartitions(users, (ctx, x) -> {
+    List<Double> userParts = withFixed(m.users(), items).zipPartitions(chunks(users), (ctx, x) -> {
       Tuple2<RatingBlock, float[]> blockAndY = ctx.next();
       RatingBlock b = blockAndY._1();
       float[] xs = x.next();
@@ -259,7 +310,7 @@ public final class NativeAls {
       }
       return Collections.singletonList(sum).iterator();
     }).collect();
-    List<Double> itemParts = m.items().blocks().zipPartitions(items, (blocks, vectors) -> {
+    List<Double> itemParts = m.items().blocks().zipPartitions(chunks(items), (blocks, vectors) -> {
       RatingBlock b = blocks.next();
       float[] ys = vectors.next();
       double sum = 0;

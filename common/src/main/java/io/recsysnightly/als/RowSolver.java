@@ -13,6 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * O(n_row·k² + k³) for the exact Cholesky solve. Holds scratch buffers: one instance per task thread.
  */
 public final class RowSolver {
+  // FMA is written lanewise(FMA, ..) rather than fma(..): fma's own virtual call inside FloatVector has a
+  // profile shared with every other user of the Vector API in the JVM (MLlib's netlib VectorBLAS), and
+  // once that profile is polluted C2 stops intrinsifying it here (measured: the kernel 6x slower after an
+  // ALS.fit; 3x with lanewise, whose call site is ours).
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
   private final int k;
@@ -143,10 +147,45 @@ public final class RowSolver {
     return sum;
   }
 
-  /** out = gram · v[off .. off+k) (gram is symmetric, so its rows are its columns). */
+  /**
+   * out = gram · v[off .. off+k). Gram is symmetric, so out is Σ_f v_f · (row f of gram): four vector
+   * accumulators per column block stay in registers across the rows, where one dot product per
+   * output would pay a horizontal reduction each (this is most of a CG step's cost at rank 64).
+   */
   private void symv(float[] v, int off, float[] out) {
-    for (int f = 0; f < k; f++) {
-      out[f] = dot(gram, f * k, v, off);
+    int lanes = S.length();
+    int bound = S.loopBound(k);
+    int c = 0;
+    for (; c + 4 * lanes <= bound; c += 4 * lanes) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      FloatVector a2 = FloatVector.zero(S);
+      FloatVector a3 = FloatVector.zero(S);
+      for (int f = 0, base = c; f < k; f++, base += k) {
+        FloatVector vf = FloatVector.broadcast(S, v[off + f]);
+        a0 = FloatVector.fromArray(S, gram, base).lanewise(VectorOperators.FMA, vf, a0);
+        a1 = FloatVector.fromArray(S, gram, base + lanes).lanewise(VectorOperators.FMA, vf, a1);
+        a2 = FloatVector.fromArray(S, gram, base + 2 * lanes).lanewise(VectorOperators.FMA, vf, a2);
+        a3 = FloatVector.fromArray(S, gram, base + 3 * lanes).lanewise(VectorOperators.FMA, vf, a3);
+      }
+      a0.intoArray(out, c);
+      a1.intoArray(out, c + lanes);
+      a2.intoArray(out, c + 2 * lanes);
+      a3.intoArray(out, c + 3 * lanes);
+    }
+    for (; c < bound; c += lanes) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int f = 0, base = c; f < k; f++, base += k) {
+        acc = FloatVector.fromArray(S, gram, base).lanewise(VectorOperators.FMA, FloatVector.broadcast(S, v[off + f]), acc);
+      }
+      acc.intoArray(out, c);
+    }
+    for (; c < k; c++) {
+      float sum = 0;
+      for (int f = 0; f < k; f++) {
+        sum += gram[f * k + c] * v[off + f];
+      }
+      out[c] = sum;
     }
   }
 
@@ -158,7 +197,7 @@ public final class RowSolver {
     if (bound > 0) {
       FloatVector acc = FloatVector.zero(S);
       for (; f < bound; f += S.length()) {
-        acc = FloatVector.fromArray(S, a, aOff + f).fma(FloatVector.fromArray(S, b, bOff + f), acc);
+        acc = FloatVector.fromArray(S, a, aOff + f).lanewise(VectorOperators.FMA, FloatVector.fromArray(S, b, bOff + f), acc);
       }
       sum = acc.reduceLanes(VectorOperators.ADD);
     }
@@ -175,7 +214,7 @@ public final class RowSolver {
     if (bound > 0) {
       FloatVector sv = FloatVector.broadcast(S, s);
       for (; f < bound; f += S.length()) {
-        FloatVector.fromArray(S, x, xOff + f).fma(sv, FloatVector.fromArray(S, y, yOff + f)).intoArray(y, yOff + f);
+        FloatVector.fromArray(S, x, xOff + f).lanewise(VectorOperators.FMA, sv, FloatVector.fromArray(S, y, yOff + f)).intoArray(y, yOff + f);
       }
     }
     for (; f < k; f++) {

@@ -26,6 +26,8 @@ final class BenchCommand {
           + "training part of the configured run (--conf, built first if missing), same rank, sweeps, lambda, alpha."),
       CommandOption.value("sweeps", "N", "train: ALS sweeps (default 15)."),
       CommandOption.value("export", "DIR", "train: also write the matrix for jobs/bench/implicit_reference.py."),
+      CommandOption.flag("warm-start", "train: also fit night two (all interactions) cold and warm-started from night "
+          + "one (the training part): sweeps to the cold objective, median cosine of vectors across the nights."),
       CommandOption.value("users", "N", "Users (default 50000)."),
       CommandOption.value("items", "N", "Items (default 10000)."),
       CommandOption.value("rank", "N", "Rank of the factors (default 32; train: 64)."),
@@ -103,7 +105,8 @@ final class BenchCommand {
 
   private static void benchTrain(CommandContext ctx, OptionValues o) throws Exception {
     TrainBench.Params params = new TrainBench.Params(o.integer("rank", 1, 4096).orElse(64),
-        o.integer("sweeps", 1, 1000).orElse(15), o.integer("runs", 1, 1000).orElse(1), o.string("export"));
+        o.integer("sweeps", 1, 1000).orElse(15), o.integer("runs", 1, 1000).orElse(1), o.string("export"),
+        o.flag("warm-start"));
     Path json = Path.of(o.string("json").orElse("out/bench/bench-train.json"));
     Map<String, Object> figures = new TrainBench(ctx.run(), params).run();
     CandidatesBench.writeJson(figures, json);

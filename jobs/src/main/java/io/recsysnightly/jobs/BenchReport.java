@@ -24,6 +24,18 @@ final class BenchReport {
     }
     sb.append(String.format(Locale.ROOT, "  native vs ALS.fit: %.1fx faster, objective ratio %.4f%n",
         num(f.get("speedup")), num(f.get("loss_ratio_native_over_mllib"))));
+    if (f.get("warm_start") instanceof Map<?, ?> warm) {
+      sb.append(String.format(Locale.ROOT, "  warm start, night two (%s interactions): warm reaches the cold objective "
+          + "after %s of %s sweeps%n", warm.get("night_two_interactions"), warm.get("warm_sweeps_to_cold_objective"),
+          params.get("max_iter")));
+      for (String fit : new String[] {"cold", "warm"}) {
+        Map<?, ?> m = (Map<?, ?>) warm.get(fit);
+        List<?> losses = (List<?>) m.get("objective_each_sweep");
+        sb.append(String.format(Locale.ROOT, "    %-5s objective after sweep 1 %.6g, last %.6g; median cosine to night "
+            + "one: users %.4f, items %.4f%n", fit, num(losses.get(0)), num(losses.get(losses.size() - 1)),
+            num(m.get("median_cosine_users")), num(m.get("median_cosine_items"))));
+      }
+    }
     sb.append("========================================================================\n");
     return sb.toString();
   }
