@@ -50,21 +50,45 @@ public final class TrainAls {
     PipelineConfig used = NightlySearch.choose(ctx, metrics, report, progress);
     // The evaluation fit and the final fit use the chosen parameters; paths do not depend on them.
     RunContext usedCtx = new RunContext(ctx.spark(), used, ctx.paths(), ctx.files());
+    EvaluateModels.Fit evaluationFit = null;
     if (config.get(ConfigKeys.EVALUATE)) {
-      metrics.putAll(new EvaluateModels(usedCtx, report, progress).evaluate());
+      EvaluateModels evaluation = new EvaluateModels(usedCtx, report, progress);
+      metrics.putAll(evaluation.evaluate());
+      evaluationFit = evaluation.evaluationFit();
     } else {
       metrics.put("evaluated", false);
     }
 
-    Optional<LocalDate> warmFrom = config.get(ConfigKeys.ALS_WARM_START) ? TrainedParams.previousRun(ctx)
-        : Optional.empty();
-    warmFrom.ifPresent(d -> {
-      progress.phase("warm start from the factors of " + d);
-      metrics.put("warm_start_from", d.toString());
-    });
-    AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), used, all,
-        warmFrom.map(d -> ctx.read(ctx.paths().userFactors(d))).orElse(null),
-        warmFrom.map(d -> ctx.read(ctx.paths().itemFactors(d))).orElse(null),
+    // The final fit starts from the previous run's factors when asked (vectors stable night to night),
+    // else from the evaluation fit's (same parameters, the same data but the newest events), and then
+    // needs fewer sweeps. The evaluation fit itself always starts cold: the previous run's factors have
+    // seen part of today's holdout.
+    boolean nativeSolver = used.get(ConfigKeys.ALS_SOLVER).equals("native");
+    Optional<LocalDate> warmFrom = nativeSolver && config.get(ConfigKeys.ALS_WARM_START)
+        ? TrainedParams.previousRun(ctx) : Optional.empty();
+    Dataset<Row> startUsers = null;
+    Dataset<Row> startItems = null;
+    if (warmFrom.isPresent()) {
+      startUsers = ctx.read(ctx.paths().userFactors(warmFrom.get()));
+      startItems = ctx.read(ctx.paths().itemFactors(warmFrom.get()));
+      metrics.put("final_fit_started_from", warmFrom.get().toString());
+      metrics.put("warm_start_from", warmFrom.get().toString());
+    } else if (nativeSolver && evaluationFit != null) {
+      startUsers = evaluationFit.users();
+      startItems = evaluationFit.items();
+      metrics.put("final_fit_started_from", "evaluation fit");
+    } else {
+      metrics.put("final_fit_started_from", "random");
+    }
+    PipelineConfig finalFit = used;
+    if (startUsers != null) {
+      int sweeps = Math.min(config.get(ConfigKeys.ALS_WARM_SWEEPS), used.get(ConfigKeys.ALS_MAX_ITER));
+      finalFit = used.with(ConfigKeys.ALS_MAX_ITER.name(), Integer.toString(sweeps));
+      progress.phase("final fit starts from the factors of " + (warmFrom.isPresent() ? "the run of " + warmFrom.get()
+          : "the evaluation fit") + ": " + sweeps + " sweeps");
+    }
+    metrics.put("final_fit_sweeps", finalFit.get(ConfigKeys.ALS_MAX_ITER));
+    AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), finalFit, all, startUsers, startItems,
         progress, "fitting ALS on all interactions up to " + ctx.paths().date());
     ctx.writeAtomically(model.users(), ctx.paths().userFactors(ctx.paths().date()));
     ctx.writeAtomically(model.items(), ctx.paths().itemFactors(ctx.paths().date()));

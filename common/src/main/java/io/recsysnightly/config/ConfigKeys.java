@@ -93,8 +93,12 @@ public final class ConfigKeys {
       1_000_000, "native: the fixed side's factors are broadcast while they take at most this much; larger, they "
           + "are shipped block-wise to the partitions that need them.");
   public static final ConfigKey<Boolean> ALS_WARM_START = bool("recsys.als.warm-start", "false",
-      "native: start from the factors of the newest earlier train run in the work root (ids matched through "
-          + "the stable id maps; new ids start as usual).");
+      "native: train's final fit starts from the factors of the newest earlier train run in the work root (ids "
+          + "matched through the stable id maps; new ids start as usual); the evaluation fit stays cold.");
+  public static final ConfigKey<Integer> ALS_WARM_SWEEPS = intIn("recsys.als.warm-sweeps", "5", 1, 1000,
+      "native: sweeps of train's final fit when it starts from factors (the previous run's with "
+          + "recsys.als.warm-start, else the evaluation fit's), at most recsys.als.max-iter; "
+          + "bench --stage train --warm-start measures how many reach a cold fit's objective.");
   public static final ConfigKey<Double> ALS_ALPHA = doubleIn("recsys.als.alpha", "1", 0, 1e9,
       "Confidence slope: c = 1 + alpha * r, r after the confidence transform.");
   public static final ConfigKey<String> CONFIDENCE = oneOf("recsys.als.confidence", "linear",

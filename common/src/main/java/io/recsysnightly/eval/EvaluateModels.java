@@ -54,6 +54,10 @@ public final class EvaluateModels {
   private final StepReport report;
   private final Progress progress;
   private final boolean rerankTradeoffs;
+  private Fit kept;
+
+  /** An evaluation fit's factor tables, checkpointed ({@code *_idx, vector}). */
+  public record Fit(Dataset<Row> users, Dataset<Row> items) {}
 
   public EvaluateModels(RunContext ctx, StepReport report, Progress progress) {
     this(ctx, report, progress, ctx.config().get(ConfigKeys.EVAL_RERANK_TRADEOFFS));
@@ -87,6 +91,13 @@ public final class EvaluateModels {
 
   public static Path standaloneMetrics(RunContext ctx) {
     return new Path(ctx.paths().runDir(), "evaluation/metrics.json");
+  }
+
+  /**
+   * The factors of the last evaluation fit (the train step's final fit starts from them).
+   */
+  public Fit evaluationFit() {
+    return kept;
   }
 
   /**
@@ -184,6 +195,10 @@ public final class EvaluateModels {
     report.phaseDone("evaluation");
     holdoutUsers.unpersist();
     train.unpersist();
+    // Kept for the final fit to start from: checkpointed (eager, to the checkpoint dir) because a cached
+    // table's lineage would still name the fit's broadcasts, which release() destroys, and a checkpoint
+    // survives the loss of an executor where a cache would not.
+    kept = new Fit(model.users().checkpoint(true), model.items().checkpoint(true));
     model.release();
 
     String ndcg = "ndcg@" + spec.focusK();
