@@ -115,6 +115,9 @@ public final class ConfigKeys {
       "Seed of every random choice (ALS initialisation).");
   public static final ConfigKey<Boolean> EVALUATE = bool("recsys.eval.enabled", "true",
       "Fit a second model on the training part and evaluate it on the holdout.");
+  public static final ConfigKey<Integer> EVAL_MAX_USERS = intIn("recsys.eval.max-users", "50000", 100,
+      Integer.MAX_VALUE, "Held-out users the evaluation scores, at most (a fixed sample by a seeded hash of the id; "
+          + "metrics.json records how many of how many).");
   public static final ConfigKey<Integer> EVAL_K = intIn("recsys.eval.k", "10", 1, 10_000,
       "K of Precision@K, Recall@K, NDCG@K, MAP@K and of the quality gate.");
   public static final ConfigKey<List<Integer>> EVAL_KS = intList("recsys.eval.ks", "5,10,20,50", 1, 10_000,

@@ -102,7 +102,8 @@ public final class EvaluateModels {
 
   /**
    * @return {@code ks, evaluated, als, popularity, popularity_decayed, item_knn} (flat metric maps,
-   *     {@code ndcg@K} ...) and {@code details} (per model: segments, buckets, long tail, ...)
+   *     {@code ndcg@K} ..., on at most {@code recsys.eval.max-users} held-out users), {@code holdout_users}
+   *     (how many there are) and {@code details} (per model: segments, buckets, long tail, ...)
    */
   public Map<String, Object> evaluate() {
     // Without a checkpoint dir ALS ignores checkpointInterval and long fits overflow the stack.
@@ -110,11 +111,17 @@ public final class EvaluateModels {
     EvalSpec spec = EvalSpec.from(config);
     Confidence confidence = Confidence.from(config);
     Dataset<Row> train = ctx.read(ctx.paths().matrixTrain());
-    Dataset<Row> holdout = ctx.read(ctx.paths().matrixHoldout());
+    Dataset<Row> fullHoldout = ctx.read(ctx.paths().matrixHoldout());
+    long holdoutUsers = fullHoldout.select("user_idx").distinct().count();
+    Dataset<Row> holdout = UserSample.atMost(fullHoldout, holdoutUsers, config.get(ConfigKeys.EVAL_MAX_USERS),
+        config.get(ConfigKeys.SEED));
     Dataset<Row> users = ctx.read(ctx.paths().userTable()).select("user_idx", "segment");
     long nowMicros = ctx.paths().date().plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1_000_000L;
-    return compare(train.withColumn("rating", confidence.rating("strength")), holdout, users,
+    Map<String, Object> out = compare(train.withColumn("rating", confidence.rating("strength")), holdout, users,
         ctx.read(ctx.paths().itemTable()), spec, nowMicros);
+    out.put("holdout_users", holdoutUsers);
+    report.metric("held-out users", holdoutUsers);
+    return out;
   }
 
   /**

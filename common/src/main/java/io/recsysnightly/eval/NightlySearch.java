@@ -23,11 +23,11 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * train's nightly choice of rank, λ, α and the regularisation form: a coordinate search on log scales
- * over a validation split carved from the training part, with the native solver. It starts from the
- * configured point, last night's choice and the configured point carried to the other regularisation
- * form; it moves one parameter at a time (λ and α by ×10, then ×√10, ..., rank to the
- * neighbouring value of {@code recsys.tune.ranks}, the form with λ carried over), keeps a move that
+ * train's nightly choice of rank, λ, α and the regularisation form (with its α₀ and ν): a coordinate
+ * search on log scales over a validation split carved from the training part, with the native solver.
+ * It starts from the configured point, last night's choice and the configured point carried to the
+ * other regularisation form; it moves one parameter at a time (λ, α and α₀ by ×10, then ×√10, ..., rank
+ * to the neighbouring value of {@code recsys.tune.ranks}, ν by 0.5, the form with λ carried over), keeps a move that
  * raises validation NDCG@K, and stops when no move does at the finest steps, after
  * {@code recsys.tune.trials} fits of {@code recsys.tune.sweeps} sweeps each, or at
  * {@code recsys.tune.budget-seconds}. One matrix serves every
@@ -261,8 +261,24 @@ public final class NightlySearch {
         out.add(new Point(r, p.lambda(), p.alpha(), p.frequency(), p.exponent(), p.unobservedWeight()));
       }
     }
+    if (p.frequency()) {
+      // α₀ on the step of α (at most 1, the observed cells' base weight) and ν by 0.5 within [0, 1], each
+      // with λ rescaled so that an average user's regularisation stays where it was: the move then changes
+      // the shape of the regularisation, not its strength.
+      double scale = Math.pow(meanPerUser + p.unobservedWeight() * items, p.exponent());
+      for (double w : new double[] {Math.min(1, p.unobservedWeight() * alphaStep), p.unobservedWeight() / alphaStep}) {
+        double lambda = p.lambda() * scale / Math.pow(meanPerUser + w * items, p.exponent());
+        out.add(new Point(p.rank(), lambda, p.alpha(), true, p.exponent(), w));
+      }
+      for (double nu : new double[] {p.exponent() - 0.5, p.exponent() + 0.5}) {
+        if (nu >= 0 && nu <= 1) {
+          double lambda = p.lambda() * scale / Math.pow(meanPerUser + p.unobservedWeight() * items, nu);
+          out.add(new Point(p.rank(), lambda, p.alpha(), true, nu, p.unobservedWeight()));
+        }
+      }
+    }
     out.add(switchForm(p, frequencyTemplate, meanPerUser, items));
-    return out.stream().map(Point::normalised).toList();
+    return out.stream().map(Point::normalised).filter(q -> !q.equals(p.normalised())).toList();
   }
 
   /**

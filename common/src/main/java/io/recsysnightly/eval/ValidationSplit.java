@@ -3,9 +3,7 @@ package io.recsysnightly.eval;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.config.ConfigKeys;
@@ -37,15 +35,8 @@ public record ValidationSplit(Dataset<Row> fit, Dataset<Row> validation, Dataset
         config.get(ConfigKeys.MIN_INTERACTIONS)).mark(train);
     marked.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> validation = marked.where("holdout");
-    // Scoring every validation user is most of a trial's cost at 10^7 events; a fixed-size sample of users
-    // (by a hash of the id, so the same users every trial) ranks the points as well.
-    long users = validation.select("user_idx").distinct().count();
-    int cap = config.get(ConfigKeys.TUNE_VALIDATION_USERS);
-    if (users > cap) {
-      long buckets = 1_000_000;
-      validation = validation.where(pmod(hash(col("user_idx"), lit(config.get(ConfigKeys.SEED))), lit(buckets))
-          .lt(lit((long) ((double) cap / users * buckets))));
-    }
+    validation = UserSample.atMost(validation, validation.select("user_idx").distinct().count(),
+        config.get(ConfigKeys.TUNE_VALIDATION_USERS), config.get(ConfigKeys.SEED));
     return between(marked.where("NOT holdout").drop("holdout"), validation);
   }
 
