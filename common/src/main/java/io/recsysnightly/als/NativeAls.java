@@ -65,8 +65,8 @@ public final class NativeAls {
       String what) {
     Progress.Tracker tracker = progress == null ? null : progress.track(what + " (native ALS, rank " + s.rank()
         + ", " + s.iterations() + " sweeps)", s.iterations());
-    State users = held(m.users(), initial(m.users(), 0, initialUsers));
-    State items = held(m.items(), initial(m.items(), 1, initialItems));
+    State users = held(m.users(), initial(m.users(), 0, initialUsers), false);
+    State items = held(m.items(), initial(m.items(), 1, initialItems), false);
     // A broadcast stays alive while a cached factor table's lineage refers to it (tasks serialise the
     // lineage): with a side held as an RDD it is destroyed once both sides are checkpointed, or when
     // the fit is released.
@@ -106,8 +106,8 @@ public final class NativeAls {
 
   /** The objective of the given factors ({@code *_idx, vector}, e.g. another solver's) on {@code m}. */
   public double loss(AlsMatrix m, Dataset<Row> userFactors, Dataset<Row> itemFactors) {
-    State users = held(m.users(), initial(m.users(), 0, userFactors));
-    State items = held(m.items(), initial(m.items(), 1, itemFactors));
+    State users = held(m.users(), initial(m.users(), 0, userFactors), false);
+    State items = held(m.items(), initial(m.items(), 1, itemFactors), false);
     double loss = loss(m, users, items);
     for (State state : List.of(users, items)) {
       if (state.broadcast() != null) {
@@ -120,27 +120,33 @@ public final class NativeAls {
   }
 
   /**
-   * One side's current factors and α₀·VᵀV: on the driver and broadcast ({@code global} by row id) while
-   * they fit the budget, else a cached RDD of one row-major chunk per partition.
+   * One side's current factors and α₀·VᵀV: broadcast (one array indexed by row id) while they fit the
+   * budget, else a cached RDD of one row-major chunk per partition.
    */
-  private record State(AlsSide side, float[] gram, float[] global, Broadcast<float[]> broadcast,
-      JavaRDD<float[]> rdd) {}
+  private record State(AlsSide side, float[] gram, Broadcast<float[]> broadcast, JavaRDD<float[]> rdd) {}
 
   private boolean fitsBudget(AlsSide side) {
     return (side.maxId() + 1L) * s.rank() * Float.BYTES <= s.broadcastBudgetBytes();
   }
 
-  /** The state of {@code side} holding {@code factors} (cached, one chunk per partition). */
-  private State held(AlsSide side, JavaRDD<float[]> factors) {
+  /**
+   * The state of {@code side} holding {@code factors} (one chunk per partition): collected and
+   * broadcast within the budget, else cached (and checkpointed when asked), with its Gram matrix.
+   */
+  private State held(AlsSide side, JavaRDD<float[]> factors, boolean checkpoint) {
     int k = s.rank();
     if (fitsBudget(side)) {
       State state = gathered(side, factors.map(v -> new Tuple2<>(v, partialGram(v, k))).collect());
       factors.unpersist(false);
       return state;
     }
+    factors.persist(StorageLevel.MEMORY_AND_DISK());
+    if (checkpoint) {
+      factors.checkpoint();
+    }
     double[] gram = new double[k * k];
     factors.map(v -> partialGram(v, k)).collect().forEach(part -> add(gram, part));
-    return new State(side, scaled(gram), null, null, factors);
+    return new State(side, scaled(gram), null, factors);
   }
 
   /** The broadcast state from each partition's chunk and partial Gram matrix, in partition order. */
@@ -156,7 +162,7 @@ public final class NativeAls {
       }
       add(gram, parts.get(p)._2());
     }
-    return new State(side, scaled(gram), global, jsc.broadcast(global), null);
+    return new State(side, scaled(gram), jsc.broadcast(global), null);
   }
 
   private float[] scaled(double[] gram) {
@@ -205,16 +211,7 @@ public final class NativeAls {
             settings, otherRows)).iterator();
       });
     }
-    if (fitsBudget(current.side())) {
-      return gathered(current.side(), solved.map(v -> new Tuple2<>(v, partialGram(v, k))).collect());
-    }
-    solved.persist(StorageLevel.MEMORY_AND_DISK());
-    if (checkpoint) {
-      solved.checkpoint();
-    }
-    double[] sum = new double[k * k];
-    solved.map(v -> partialGram(v, k)).collect().forEach(part -> add(sum, part));
-    return new State(current.side(), scaled(sum), null, null, solved);
+    return held(current.side(), solved, checkpoint);
   }
 
   private static float[] solvePartition(RatingBlock block, float[] y, float[] x, float[] gram, Settings s,

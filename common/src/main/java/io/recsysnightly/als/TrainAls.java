@@ -50,15 +50,6 @@ public final class TrainAls {
     PipelineConfig used = NightlySearch.choose(ctx, metrics, report, progress);
     // The evaluation fit and the final fit use the chosen parameters; paths do not depend on them.
     RunContext usedCtx = new RunContext(ctx.spark(), used, ctx.paths(), ctx.files());
-    EvaluateModels.Fit evaluationFit = null;
-    if (config.get(ConfigKeys.EVALUATE)) {
-      EvaluateModels evaluation = new EvaluateModels(usedCtx, report, progress);
-      metrics.putAll(evaluation.evaluate());
-      evaluationFit = evaluation.evaluationFit();
-    } else {
-      metrics.put("evaluated", false);
-    }
-
     // The final fit starts from the previous run's factors when asked (vectors stable night to night),
     // else from the evaluation fit's (same parameters, the same data but the newest events), and then
     // needs fewer sweeps. The evaluation fit itself always starts cold: the previous run's factors have
@@ -66,6 +57,16 @@ public final class TrainAls {
     boolean nativeSolver = used.get(ConfigKeys.ALS_SOLVER).equals("native");
     Optional<LocalDate> warmFrom = nativeSolver && config.get(ConfigKeys.ALS_WARM_START)
         ? TrainedParams.previousRun(ctx) : Optional.empty();
+    EvaluateModels.Fit evaluationFit = null;
+    if (config.get(ConfigKeys.EVALUATE)) {
+      EvaluateModels evaluation = new EvaluateModels(usedCtx, report, progress)
+          .keepingFit(nativeSolver && warmFrom.isEmpty());
+      metrics.putAll(evaluation.evaluate());
+      evaluationFit = evaluation.evaluationFit();
+    } else {
+      metrics.put("evaluated", false);
+    }
+
     Dataset<Row> startUsers = null;
     Dataset<Row> startItems = null;
     if (warmFrom.isPresent()) {
@@ -73,7 +74,7 @@ public final class TrainAls {
       startItems = ctx.read(ctx.paths().itemFactors(warmFrom.get()));
       metrics.put("final_fit_started_from", warmFrom.get().toString());
       metrics.put("warm_start_from", warmFrom.get().toString());
-    } else if (nativeSolver && evaluationFit != null) {
+    } else if (evaluationFit != null) {
       startUsers = evaluationFit.users();
       startItems = evaluationFit.items();
       metrics.put("final_fit_started_from", "evaluation fit");

@@ -54,6 +54,7 @@ public final class EvaluateModels {
   private final StepReport report;
   private final Progress progress;
   private final boolean rerankTradeoffs;
+  private boolean keepFit;
   private Fit kept;
 
   /** An evaluation fit's factor tables, checkpointed ({@code *_idx, vector}). */
@@ -94,8 +95,15 @@ public final class EvaluateModels {
   }
 
   /**
-   * The factors of the last evaluation fit (the train step's final fit starts from them).
+   * Whether {@link #evaluate()} keeps its fit's factors for {@link #evaluationFit()} (the train step's
+   * final fit starts from them; keeping them costs a checkpoint write).
    */
+  public EvaluateModels keepingFit(boolean keep) {
+    this.keepFit = keep;
+    return this;
+  }
+
+  /** The factors of the last evaluation fit when kept ({@link #keepingFit}), else null. */
   public Fit evaluationFit() {
     return kept;
   }
@@ -205,7 +213,9 @@ public final class EvaluateModels {
     // Kept for the final fit to start from: checkpointed (eager, to the checkpoint dir) because a cached
     // table's lineage would still name the fit's broadcasts, which release() destroys, and a checkpoint
     // survives the loss of an executor where a cache would not.
-    kept = new Fit(model.users().checkpoint(true), model.items().checkpoint(true));
+    if (keepFit) {
+      kept = new Fit(model.users().checkpoint(true), model.items().checkpoint(true));
+    }
     model.release();
 
     String ndcg = "ndcg@" + spec.focusK();

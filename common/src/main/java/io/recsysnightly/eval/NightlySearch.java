@@ -265,14 +265,14 @@ public final class NightlySearch {
       // α₀ on the step of α (at most 1, the observed cells' base weight) and ν by 0.5 within [0, 1], each
       // with λ rescaled so that an average user's regularisation stays where it was: the move then changes
       // the shape of the regularisation, not its strength.
-      double scale = Math.pow(meanPerUser + p.unobservedWeight() * items, p.exponent());
+      double scale = frequencyScale(meanPerUser, items, p.unobservedWeight(), p.exponent());
       for (double w : new double[] {Math.min(1, p.unobservedWeight() * alphaStep), p.unobservedWeight() / alphaStep}) {
-        double lambda = p.lambda() * scale / Math.pow(meanPerUser + w * items, p.exponent());
+        double lambda = p.lambda() * scale / frequencyScale(meanPerUser, items, w, p.exponent());
         out.add(new Point(p.rank(), lambda, p.alpha(), true, p.exponent(), w));
       }
       for (double nu : new double[] {p.exponent() - 0.5, p.exponent() + 0.5}) {
         if (nu >= 0 && nu <= 1) {
-          double lambda = p.lambda() * scale / Math.pow(meanPerUser + p.unobservedWeight() * items, nu);
+          double lambda = p.lambda() * scale / frequencyScale(meanPerUser, items, p.unobservedWeight(), nu);
           out.add(new Point(p.rank(), lambda, p.alpha(), true, nu, p.unobservedWeight()));
         }
       }
@@ -286,11 +286,17 @@ public final class NightlySearch {
    * regularisation stays the same: λ_mllib·n̄ = λ_freq·(n̄ + α₀·N)^ν.
    */
   private static Point switchForm(Point p, Point frequencyTemplate, double meanPerUser, long items) {
-    double scale = Math.pow(meanPerUser + frequencyTemplate.unobservedWeight() * items, frequencyTemplate.exponent());
+    double scale = frequencyScale(meanPerUser, items, frequencyTemplate.unobservedWeight(),
+        frequencyTemplate.exponent());
     if (p.frequency()) {
       return new Point(p.rank(), p.lambda() * scale / meanPerUser, p.alpha(), false, 1, 1).normalised();
     }
     return new Point(p.rank(), p.lambda() * meanPerUser / scale, p.alpha(), true, frequencyTemplate.exponent(),
         frequencyTemplate.unobservedWeight()).normalised();
+  }
+
+  /** (n̄ + α₀·N)^ν: the frequency form's factor on λ for an average user. */
+  private static double frequencyScale(double meanPerUser, long items, double unobservedWeight, double exponent) {
+    return Math.pow(meanPerUser + unobservedWeight * items, exponent);
   }
 }
