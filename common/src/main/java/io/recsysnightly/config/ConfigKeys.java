@@ -22,7 +22,8 @@ public final class ConfigKeys {
   public static final ConfigKey<Optional<LocalDate>> RUN_DATE = optionalDate("recsys.run.date", "",
       "Run date D (UTC): events up to the end of D count and decay is measured from it; --date overrides.");
   public static final ConfigKey<String> INPUT_ROOT = string("recsys.input.root", "data-samples",
-      "Folder the input paths below are relative to (absolute paths and URIs are taken as they are).");
+      "Folder the input paths below are relative to. Itself, if relative: to the folder of the --conf file "
+      + "that sets it, else to the working directory (absolute paths and URIs are taken as they are).");
   public static final ConfigKey<String> INPUT_EVENTS = string("recsys.input.events", "events.csv",
       "Interaction events: user_id, item_id, event_type, event_ts, value (optional).");
   public static final ConfigKey<String> INPUT_ITEMS = string("recsys.input.items", "items.csv",
@@ -37,9 +38,16 @@ public final class ConfigKeys {
       "File format of every input; auto picks by extension (.csv, .parquet, .json/.jsonl, .gz allowed).",
       "auto", "csv", "parquet", "json");
   public static final ConfigKey<String> OUTPUT_ROOT = string("recsys.output.root", "out",
-      "Where publications go: <root>/dt=D/..., <root>/LATEST.");
+      "Where publications go: <root>/dt=D/..., <root>/LATEST. Relative: as recsys.input.root.");
   public static final ConfigKey<String> WORK_ROOT = string("recsys.work.root", "",
-      "Working directory of the steps (matrix, factors, candidates, id maps). Empty: <output root>/_work.");
+      "Working directory of the steps (matrix, factors, candidates, id maps). Empty: <output root>/_work. "
+      + "Relative: as recsys.input.root.");
+  /**
+   * The folder keys: a relative value resolves against the folder of the configuration file that sets
+   * it (so a file and its data move together), or against the working directory when it comes from
+   * the command line (--input, --set), so paths mean what they say wherever the command is run from.
+   */
+  public static final List<ConfigKey<String>> PATH_KEYS = List.of(INPUT_ROOT, OUTPUT_ROOT, WORK_ROOT);
 
   // ---- build-matrix
   public static final ConfigKey<Map<String, Double>> EVENT_WEIGHTS = weights("recsys.matrix.event-weights",

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -21,6 +22,8 @@ import java.util.stream.Collectors;
  * overrides. Immutable; every value was parsed and checked when it was built.
  */
 public final class PipelineConfig {
+  /** A URI's scheme (hdfs:, s3a:, file:): such a path is taken as it is. */
+  private static final Pattern URI_SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:");
   private final Map<String, String> texts;
   private final Map<String, Object> values;
   /** Variant name to its overrides (empty without an A/B experiment). */
@@ -58,8 +61,12 @@ public final class PipelineConfig {
     for (ConfigKey<?> key : ConfigKeys.all()) {
       texts.put(key.name(), key.defaultText());
     }
+    Path workingDirectory = Path.of("").toAbsolutePath();
+    resolvePaths(texts, workingDirectory); // so the effective configuration means the same wherever it is read
     if (file.isPresent()) {
-      mergeChecked(texts, readProperties(file.get()), "in " + file.get());
+      Map<String, String> fromFile = readProperties(file.get());
+      resolvePaths(fromFile, file.get().toAbsolutePath().getParent());
+      mergeChecked(texts, fromFile, "in " + file.get());
     }
     Map<String, String> sets = new HashMap<>();
     for (String override : overrides) {
@@ -69,8 +76,19 @@ public final class PipelineConfig {
       }
       sets.put(override.substring(0, eq).trim(), override.substring(eq + 1).trim());
     }
+    resolvePaths(sets, workingDirectory);
     mergeChecked(texts, sets, "given with --set");
     return new PipelineConfig(texts);
+  }
+
+  /** Makes the relative values of {@link ConfigKeys#PATH_KEYS} in {@code texts} absolute against {@code base}. */
+  private static void resolvePaths(Map<String, String> texts, Path base) {
+    for (ConfigKey<String> key : ConfigKeys.PATH_KEYS) {
+      String value = texts.get(key.name());
+      if (value != null && !value.isEmpty() && !URI_SCHEME.matcher(value).lookingAt() && !Path.of(value).isAbsolute()) {
+        texts.put(key.name(), base.resolve(value).normalize().toString());
+      }
+    }
   }
 
   /** This configuration with one more override (same checks as {@code --set}). */

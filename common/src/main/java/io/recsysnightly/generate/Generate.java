@@ -115,19 +115,21 @@ public final class Generate {
     return summary;
   }
 
-  /** The pipeline configuration for the generated inputs: run date = the window's last day. */
+  /**
+   * The pipeline configuration for the generated inputs: run date = the window's last day. Its folders
+   * are relative to the file itself, so the folder can be moved or run from anywhere.
+   */
   static String properties(GenerateSpec spec, Path dir, String ext) {
-    String root = dir.toString();
     return "# Written by `recsys generate`: the pipeline's inputs for this synthetic data set.\n"
         + "# Run it with: jobs/bin/recsys nightly --conf " + new Path(dir, "recsys.properties") + "\n"
         + "# Spec: " + spec.toMap() + "\n"
-        + "recsys.input.root=" + root + "\n"
+        + "recsys.input.root=.\n"
         + "recsys.input.events=events" + ext + "\n"
         + "recsys.input.items=items" + ext + "\n"
         + "recsys.input.users=users" + ext + "\n"
         + "recsys.input.deletions=deletions" + ext + "\n"
         + "recsys.input.blocklist=blocklist" + ext + "\n"
-        + "recsys.output.root=" + new Path(dir, "out") + "\n"
+        + "recsys.output.root=out\n"
         + "recsys.run.date=" + spec.endDate() + "\n";
   }
 

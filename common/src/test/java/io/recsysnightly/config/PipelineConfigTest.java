@@ -78,6 +78,28 @@ class PipelineConfigTest {
   }
 
   @Test
+  void relativeFoldersMeanTheConfFilesFolderOrTheWorkingDirectory(@TempDir Path dir) throws IOException {
+    Path conf = dir.resolve("site/recsys.properties");
+    Files.createDirectories(conf.getParent());
+    Files.writeString(conf,
+        "recsys.input.root=../data\nrecsys.output.root=hdfs:///pubs\nrecsys.work.root=/abs/work\n");
+    PipelineConfig fromFile = PipelineConfig.load(Optional.of(conf), List.of());
+    assertEquals(dir.resolve("data").toString(), fromFile.get(ConfigKeys.INPUT_ROOT));
+    assertEquals("hdfs:///pubs", fromFile.get(ConfigKeys.OUTPUT_ROOT), "a URI is taken as it is");
+    assertEquals("/abs/work", fromFile.get(ConfigKeys.WORK_ROOT), "an absolute path is taken as it is");
+
+    PipelineConfig fromCommandLine = PipelineConfig.load(Optional.of(conf),
+        List.of("recsys.input.root=in", "recsys.work.root="));
+    assertEquals(Path.of("in").toAbsolutePath().toString(), fromCommandLine.get(ConfigKeys.INPUT_ROOT));
+    assertEquals("", fromCommandLine.get(ConfigKeys.WORK_ROOT), "empty keeps meaning <output root>/_work");
+
+    // The shipped file names the repository's sample and out/ from whichever directory it is loaded.
+    PipelineConfig shipped = PipelineConfig.load(Optional.of(REPO.resolve("conf/recsys.properties")), List.of());
+    assertEquals(REPO.resolve("data-samples").toString(), shipped.get(ConfigKeys.INPUT_ROOT));
+    assertEquals(REPO.resolve("out").toString(), shipped.get(ConfigKeys.OUTPUT_ROOT));
+  }
+
+  @Test
   void shippedConfigDocumentsEveryKeyAndLoads() throws IOException {
     Path conf = REPO.resolve("conf/recsys.properties");
     String text = Files.readString(conf);

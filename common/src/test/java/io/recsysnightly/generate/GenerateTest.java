@@ -167,6 +167,9 @@ class GenerateTest {
     PipelineConfig config = PipelineConfig.load(Optional.of(conf), List.of());
     assertEquals(spec.endDate(), config.runDate());
     assertEquals("events.parquet", config.get(ConfigKeys.INPUT_EVENTS));
+    // Its folders are relative to the file, so the data set can be moved or run from anywhere.
+    assertEquals(dir.resolve("a").toString(), config.get(ConfigKeys.INPUT_ROOT));
+    assertEquals(dir.resolve("a/out").toString(), config.get(ConfigKeys.OUTPUT_ROOT));
     assertTrue(Files.isRegularFile(dir.resolve("a/generate.json")));
   }
 }

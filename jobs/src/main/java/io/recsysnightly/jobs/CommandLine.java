@@ -55,13 +55,14 @@ final class CommandLine {
             .text("Run date (UTC); overrides recsys.run.date."),
         b.opt("conf", Read.stringRead()).valueName("FILE")
             .action((s, o) -> o.withConf(Path.of(s)))
-            .text("Properties file of recsys.* keys (default: " + Options.DEFAULT_CONF + " if present)."),
+            .text("Properties file of recsys.* keys (default: " + Options.DEFAULT_CONF + " here if present, else the "
+                + "installation's); relative folders in it are relative to its own folder."),
         b.opt("set", Read.stringRead()).unbounded().valueName("key=value")
             .action((s, o) -> o.withSet(s))
             .text("Overrides one configuration key; repeatable, applied after --conf."),
         b.opt("input", Read.stringRead()).valueName("DIR")
             .action((s, o) -> o.withInput(s))
-            .text("Input folder (recsys.input.root)."),
+            .text("Input folder (recsys.input.root); relative to the working directory, as every path given here."),
         b.opt("output", Read.stringRead()).valueName("DIR")
             .action((s, o) -> o.withOutput(s))
             .text("Publication folder (recsys.output.root)."),

@@ -10,13 +10,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** The parsed options of one command; immutable, each {@code with…} returns a changed copy. */
 record Options(Optional<LocalDate> date, Optional<Path> conf, List<String> sets, Optional<String> input,
     Optional<String> output, Optional<String> work, Map<String, String> extras) {
 
-  /** The properties file read when --conf is not given, relative to the working directory. */
+  /**
+   * The properties file read when --conf is not given: in the working directory, else in the
+   * installation that {@code jobs/bin/recsys} names with the system property {@value #HOME_PROPERTY}.
+   */
   static final Path DEFAULT_CONF = Path.of("conf", "recsys.properties");
+  static final String HOME_PROPERTY = "recsys.home";
 
   public Options {
     sets = List.copyOf(sets);
@@ -66,9 +71,17 @@ record Options(Optional<LocalDate> date, Optional<Path> conf, List<String> sets,
     return Optional.ofNullable(extras.get(name));
   }
 
-  /** The properties file to load: --conf, else conf/recsys.properties if it exists here, else none. */
+  /**
+   * The properties file to load: --conf, else conf/recsys.properties of the working directory, else
+   * that of the installation (so the launcher's default works from any directory), else none.
+   */
   public Optional<Path> configFile() {
-    return conf.isPresent() || !Files.isRegularFile(DEFAULT_CONF) ? conf : Optional.of(DEFAULT_CONF);
+    if (conf.isPresent()) {
+      return conf;
+    }
+    Optional<Path> installed = Optional.ofNullable(System.getProperty(HOME_PROPERTY))
+        .map(home -> Path.of(home).resolve(DEFAULT_CONF));
+    return Stream.concat(Stream.of(DEFAULT_CONF), installed.stream()).filter(Files::isRegularFile).findFirst();
   }
 
   /**

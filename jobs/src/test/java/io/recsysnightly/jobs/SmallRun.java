@@ -22,6 +22,15 @@ final class SmallRun {
   static final String D1 = "2024-03-01";
   static final String D2 = "2024-03-02";
 
+  /** The key=value settings every run on this input uses. */
+  static final List<String> SETTINGS = List.of("recsys.input.users=", "recsys.input.deletions=",
+      "recsys.input.blocklist=", "recsys.als.rank=4", "recsys.als.max-iter=3", "recsys.candidates.n=10",
+      "recsys.publish.list-size=5", "recsys.similar.m=5", "recsys.split.min-interactions=4",
+      // The parameters are pinned (tests compare runs and force outcomes); NightlySearchTest covers the search.
+      "recsys.tune.nightly=false",
+      // Random data: ALS need not beat popularity; the other gate checks stay on.
+      "recsys.gate.require-beat-baseline=false");
+
   private final Path in;
   private final Path out;
 
@@ -46,13 +55,7 @@ final class SmallRun {
     if (date != null) {
       args.addAll(List.of("--date", date));
     }
-    for (String set : new String[] {"recsys.input.users=", "recsys.input.deletions=", "recsys.input.blocklist=",
-        "recsys.als.rank=4", "recsys.als.max-iter=3", "recsys.candidates.n=10", "recsys.publish.list-size=5",
-        "recsys.similar.m=5", "recsys.split.min-interactions=4",
-        // The parameters are pinned (tests compare runs and force outcomes); NightlySearchTest covers the search.
-        "recsys.tune.nightly=false",
-        // Random data: ALS need not beat popularity; the other gate checks stay on.
-        "recsys.gate.require-beat-baseline=false"}) {
+    for (String set : SETTINGS) {
       args.addAll(List.of("--set", set));
     }
     args.addAll(List.of(more));
