@@ -5,7 +5,7 @@
       LATEST points at dt=DATE; every dataset, manifest.json and _SUCCESS are there; one row per user who
       was not forgotten (users of the events and users files, less deletions); nobody forgotten in any
       dataset; no seen, blocked or unavailable item recommended; ranks 1..N with scores non-increasing;
-      the manifest records a passed gate and the output counts DuckDB sees.
+      the manifest records a passed gate, the native ALS solver and the output counts DuckDB sees.
 
   check_publication.py compare OUT_A OUT_B DATE [--tol 1e-5]
       The two publications hold the same rows: the same (user, rank, item) in recommendations, the same
@@ -94,6 +94,9 @@ def check(out, date, input_dir):
     manifest = json.load(open(f"{pub}/manifest.json"))
     expect(manifest.get("date") == date, f"manifest date is {date}")
     expect(manifest.get("gate", {}).get("passed") is True, "manifest records a passed gate")
+    # Training on the workers is our own solver's (NativeAls), not MLlib's ALS.fit.
+    solver = manifest.get("config", {}).get("recsys.als.solver")
+    expect(solver == "native", f"the model was trained by the native ALS solver (recsys.als.solver={solver})")
     for dataset in ["recommendations", "user_embeddings", "item_embeddings", "similar_items"]:
         recorded = manifest.get("output_counts", {}).get(dataset)
         actual = scalar(con, f"SELECT count(*) FROM {parquet(pub, dataset)}")
