@@ -3,14 +3,18 @@ package io.recsysnightly.eval;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.unix_micros;
 
 import io.recsysnightly.als.FactorMatrix;
+import io.recsysnightly.knn.BlockedTopN;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +67,34 @@ public final class Baselines {
         .select(col("item_idx"), array(col("pop")).as("vector"));
     Dataset<Row> queries = users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"), col("seen"));
     return new Scoring(queries, items);
+  }
+
+  /**
+   * The most-popular lists {@code BlockedTopN.run} would give on {@link #popularity}'s vectors, without
+   * the kernel: the items are sorted once on the driver (weight descending, ties to the smaller id, as
+   * the kernel settles them), and a user's list is the first {@code n} of that order they have not seen.
+   * O(n + seen) per user instead of O(items): through the kernel the popularity lists cost as much as
+   * ALS's own (users x items scores each).
+   *
+   * @param users {@code user_idx, seen array<int>} (sorted; null: nothing excluded)
+   * @return {@code BlockedTopN.OUTPUT}: {@code query_idx, recs array<item_idx, score, rank>}
+   */
+  public static Dataset<Row> popularityLists(Dataset<Row> train, Dataset<Row> users, double halfLifeDays,
+      long nowMicros, int n) {
+    Scoring scoring = popularity(train, users, halfLifeDays, nowMicros);
+    List<Row> weights = scoring.items().select(col("item_idx"), element_at(col("vector"), 1)).collectAsList();
+    Row[] sorted = weights.toArray(Row[]::new);
+    Arrays.sort(sorted, Comparator.<Row>comparingDouble(r -> -r.getFloat(1)).thenComparingInt(r -> r.getInt(0)));
+    int[] ids = new int[sorted.length];
+    float[] scores = new float[sorted.length];
+    for (int p = 0; p < sorted.length; p++) {
+      ids[p] = sorted[p].getInt(0);
+      scores[p] = sorted[p].getFloat(1);
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    Broadcast<int[]> order = jsc.broadcast(ids);
+    Broadcast<float[]> orderScores = jsc.broadcast(scores);
+    return scoring.queries().map(new FirstUnseen(order, orderScores, n), Encoders.row(BlockedTopN.OUTPUT));
   }
 
   /**
@@ -121,6 +153,34 @@ public final class Baselines {
       boxed[i] = v[i];
     }
     return io.recsysnightly.spark.ScalaSeqs.seq(Arrays.asList(boxed));
+  }
+
+  /** A user's most-popular list: the first n items of the shared order that are not in their seen items. */
+  private static final class FirstUnseen implements MapFunction<Row, Row>, Serializable {
+    private final Broadcast<int[]> ids;
+    private final Broadcast<float[]> scores;
+    private final int n;
+
+    FirstUnseen(Broadcast<int[]> ids, Broadcast<float[]> scores, int n) {
+      this.ids = ids;
+      this.scores = scores;
+      this.n = n;
+    }
+
+    @Override
+    public Row call(Row query) {
+      int[] order = ids.value();
+      float[] score = scores.value();
+      int[] seen = query.isNullAt(2) ? new int[0]
+          : query.<Integer>getList(2).stream().mapToInt(Integer::intValue).toArray();
+      List<Row> recs = new ArrayList<>(n);
+      for (int p = 0; p < order.length && recs.size() < n; p++) {
+        if (Arrays.binarySearch(seen, order[p]) < 0) {
+          recs.add(RowFactory.create(order[p], score[p], recs.size() + 1));
+        }
+      }
+      return RowFactory.create(query.getInt(0), io.recsysnightly.spark.ScalaSeqs.seq(recs));
+    }
   }
 
   /** A user's item-kNN query vector: the sum of the vectors of the items they have seen. */

@@ -180,21 +180,18 @@ public final class EvaluateModels {
     FullEvaluator headline = new FullEvaluator(spec, false);
     put(STARTER_SEGMENT, headline.evaluate(StarterLists.listFor(newcomers, segmentLists)
         .withColumnRenamed("user_idx", "query_idx"), holdout, userInfo, itemInfo), flat, details);
-    Baselines.Scoring coldPop = Baselines.popularity(train, newcomers.select(col("user_idx"),
-        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), 0, nowMicros);
-    put(STARTER_POPULARITY, headline.evaluate(topK.run(coldPop.queries(), coldPop.items(), Set.of()), holdout,
-        userInfo, itemInfo), flat, details);
+    Dataset<Row> coldPop = Baselines.popularityLists(train, newcomers.select(col("user_idx"),
+        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), 0, nowMicros, spec.maxK());
+    put(STARTER_POPULARITY, headline.evaluate(coldPop, holdout, userInfo, itemInfo), flat, details);
     tracker.advance("starter lists for newcomers");
 
-    Baselines.Scoring pop = Baselines.popularity(train, holdoutUsers, 0, nowMicros);
-    put(POPULARITY, evaluator.evaluate(topK.run(pop.queries(), pop.items(), Set.of()), holdout, userInfo, itemInfo),
-        flat, details);
+    put(POPULARITY, evaluator.evaluate(Baselines.popularityLists(train, holdoutUsers, 0, nowMicros, spec.maxK()),
+        holdout, userInfo, itemInfo), flat, details);
     tracker.advance("most popular");
 
     double halfLife = config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS);
-    Baselines.Scoring decayed = Baselines.popularity(train, holdoutUsers, halfLife, nowMicros);
-    put(POPULARITY_DECAYED, evaluator.evaluate(topK.run(decayed.queries(), decayed.items(), Set.of()), holdout,
-        userInfo, itemInfo), flat, details);
+    put(POPULARITY_DECAYED, evaluator.evaluate(Baselines.popularityLists(train, holdoutUsers, halfLife, nowMicros,
+        spec.maxK()), holdout, userInfo, itemInfo), flat, details);
     tracker.advance("most popular, half-life " + halfLife + " days");
 
     if (knn) {

@@ -2,6 +2,7 @@ package io.recsysnightly.eval;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -128,5 +129,34 @@ class BaselinesTest {
     // Items 2 and 3 both have 2 pairs; decayed, item 3 (ages 100, 1: 0.93403) outranks item 2 (30, 5: 0.83211).
     assertEquals(0.93403, gotDecayed.get(3).get(3), 1e-4);
     assertEquals(0.83211, gotDecayed.get(3).get(2), 1e-4);
+  }
+
+  @Test
+  void popularityListsAreTheKernelsListsOnThePopularityVectors() {
+    Dataset<Row> cold = users.select(col("user_idx"),
+        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen"));
+    for (double halfLife : new double[] {0, 10}) {
+      for (Dataset<Row> who : List.of(users, cold)) {
+        Baselines.Scoring s = Baselines.popularity(train, who, halfLife, NOW);
+        // n = 3 cuts through the tie of items 1, 2 and 3 (two pairs each) in the plain counts.
+        Map<Integer, String> kernel = lists(new BlockedTopN(3, 2).run(s.queries(), s.items(), java.util.Set.of()));
+        Map<Integer, String> direct = lists(Baselines.popularityLists(train, who, halfLife, NOW, 3));
+        assertEquals(kernel, direct, "half-life " + halfLife);
+        assertEquals(5, direct.size());
+      }
+    }
+  }
+
+  /** user -> "item:score:rank ..." of each list. */
+  private static Map<Integer, String> lists(Dataset<Row> lists) {
+    Map<Integer, String> out = new TreeMap<>();
+    for (Row r : lists.collectAsList()) {
+      StringBuilder text = new StringBuilder();
+      for (Row e : r.<Row>getList(1)) {
+        text.append(e.getInt(0)).append(':').append(e.getFloat(1)).append(':').append(e.getInt(2)).append(' ');
+      }
+      out.put(r.getInt(0), text.toString());
+    }
+    return out;
   }
 }
