@@ -9,8 +9,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 MAIN_CLASS = "io.recsysnightly.jobs.Main"
 
-# Where a deployment puts things (see the README, "Running the Airflow DAG"); each can be overridden by
-# the Variable recsys_<name> or by the run's params.
+# Where a deployment puts things (see docs/cluster-and-airflow.md, "Running the Airflow DAG"); each can be
+# overridden by the Variable recsys_<name> or by the run's params.
 DEFAULTS = {
     "jar": "/opt/recsys-nightly/recsys-nightly-jobs.jar",
     "master": "",
@@ -22,7 +22,8 @@ DEFAULTS = {
     "events_marker": "{input}/events.csv",
 }
 
-# Exit codes of the jar (README, "Commands") that a retry cannot fix, with what the operator should do.
+# Exit codes of the jar (docs/operating.md, "Exit codes") that a retry cannot fix, with what the operator
+# should do.
 NO_RETRY_EXIT_CODES = {
     2: "usage or configuration error: fix the option or key named above, then clear the task",
     3: "input failed validation (missing file, bad format or too many malformed rows): fix the input, "

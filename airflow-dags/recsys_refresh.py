@@ -1,7 +1,7 @@
 """recsys-nightly, intraday: `refresh` every hour from 06:15 to 23:15 UTC, after the 02:00 nightly run.
 
 Each run folds in the users with events since the publication LATEST names, re-lists them and publishes
-an atomic delta beside that publication (README, "Intraday refresh"). Events before the run's logical
+an atomic delta beside that publication (docs/refresh.md). Events before the run's logical
 date count (``--as-of``; a manual trigger can name another time with the ``as_of`` param). Each delta
 holds every user refreshed since the publication, so a skipped or failed hour loses nothing: the next
 run picks its events up.

@@ -2,7 +2,10 @@ package io.recsysnightly.config;
 
 import java.util.stream.Collectors;
 
-/** Renders the key declarations as the README's configuration table; a test keeps the README in step. */
+/**
+ * Renders the key declarations as the configuration table of {@code docs/configuration.md}; a test
+ * (PipelineConfigTest) keeps that file in step.
+ */
 public final class ConfigDoc {
   private ConfigDoc() {}
 

@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 /**
  * One configuration key, declared once: its name, default, how a text value is parsed and checked,
- * what values are allowed (for error messages and the README) and a one-line doc.
+ * what values are allowed (for error messages and docs/configuration.md) and a one-line doc.
  */
 public final class ConfigKey<T> {
   private final String name;

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Every configuration key of the pipeline, declared once with its default, allowed values and doc.
- * The README's configuration table and {@code conf/recsys.properties} are checked against this list.
+ * The configuration table of {@code docs/configuration.md} and {@code conf/recsys.properties} are checked
+ * against this list.
  */
 public final class ConfigKeys {
   private static final List<ConfigKey<?>> ALL = new ArrayList<>();

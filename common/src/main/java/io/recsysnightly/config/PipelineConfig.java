@@ -166,7 +166,7 @@ public final class PipelineConfig {
       // recsys.variant.* keys are checked once the variants are known (VariantOverrides).
       if (!into.containsKey(e.getKey()) && !e.getKey().startsWith(ConfigKeys.VARIANT_PREFIX)) {
         throw RecsysException.config("Unknown configuration key '%s' %s. Known keys start with recsys. "
-            + "and are listed in conf/recsys.properties and the README.", e.getKey(), where);
+            + "and are listed in conf/recsys.properties and docs/configuration.md.", e.getKey(), where);
       }
       into.put(e.getKey(), e.getValue());
     }

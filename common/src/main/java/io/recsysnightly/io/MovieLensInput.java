@@ -20,10 +20,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Converts a raw MovieLens folder ({@code ratings.csv}, {@code movies.csv}) to the pipeline's input
- * schema, the protocol of the README's quality figure: every rating is one {@code rating} event
- * (a positive, whatever its stars), ids prefixed {@code u}/{@code m} as in data-samples/, an item's
- * category its first listed genre, its created_ts January 1st of the year in its title; no users,
- * deletions or blocklist.
+ * schema, the protocol of the ml-latest-small quality figures in docs/quality.md: every rating is one
+ * {@code rating} event (a positive, whatever its stars), ids prefixed {@code u}/{@code m} as in
+ * data-samples/, an item's category its first listed genre, its created_ts January 1st of the year in its
+ * title; no users, deletions or blocklist.
  */
 public final class MovieLensInput {
   private MovieLensInput() {}

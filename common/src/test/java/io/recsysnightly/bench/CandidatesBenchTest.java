@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The benchmark end to end at a small shape: ours and {@code recommendForAllUsers} agree user by user,
  * the approximate mode reaches the recall it was calibrated for, and every figure it reports is there.
- * (Its timings are what the README quotes; here they only have to exist.)
+ * (Its timings are what docs/performance.md quotes; here they only have to exist.)
  */
 class CandidatesBenchTest {
 

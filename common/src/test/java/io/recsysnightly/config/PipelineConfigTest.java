@@ -114,10 +114,10 @@ class PipelineConfigTest {
   }
 
   @Test
-  void readmeConfigurationTableMatchesTheDeclarations() throws IOException {
-    String readme = Files.readString(REPO.resolve("README.md"));
-    assertTrue(readme.contains(ConfigDoc.markdownTable()),
-        "README's configuration table is out of date; replace it with:\n" + ConfigDoc.markdownTable());
+  void docsConfigurationTableMatchesTheDeclarations() throws IOException {
+    String doc = Files.readString(REPO.resolve("docs/configuration.md"));
+    assertTrue(doc.contains(ConfigDoc.markdownTable()),
+        "docs/configuration.md's configuration table is out of date; replace it with:\n" + ConfigDoc.markdownTable());
   }
 
   private static void assertMessage(String override, String... parts) {

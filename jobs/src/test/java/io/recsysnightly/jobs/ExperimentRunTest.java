@@ -76,7 +76,7 @@ class ExperimentRunTest {
       assertEquals(expected.variantOf(r.getString(0)), r.getString(1), r.getString(0));
     }
 
-    // The serving lookup of the README, in DuckDB: exactly one non-empty list per user, from their variant.
+    // The serving lookup of docs/experiments.md, in DuckDB: exactly one non-empty list per user, from their variant.
     assertEquals(users, SampleRun.duckdbLong("SELECT count(*) FROM read_parquet('"
         + publication.resolve("assignments") + "/*.parquet') a JOIN read_parquet('" + publication.resolve(
         "recommendations") + "/*/*.parquet', hive_partitioning = true) r ON r.user_id = a.user_id AND r.variant = "

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * `refresh` after a nightly run on the small input: users with events since the publication get the
  * exact fold-in (checked against a direct solve of the normal equations written out here) and a list
- * that follows their new events; nobody else changes; a serving loader's merge (the README's query)
+ * that follows their new events; nobody else changes; a serving loader's merge (docs/refresh.md's query)
  * sees the refreshed lists for them and the nightly lists for everyone else.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -141,7 +141,7 @@ class RefreshTest {
 
   @Order(4)
   @Test
-  void theLoaderMergeOfTheReadmeSeesRefreshedListsForThoseUsersAndNightlyListsForTheRest() throws Exception {
+  void theLoaderMergeOfTheRefreshDocSeesRefreshedListsForThoseUsersAndNightlyListsForTheRest() throws Exception {
     String merge = ReadmeQueriesTest.refreshMergeQuery(publication, delta());
     List<List<Object>> merged = duckdb("SELECT user_id, source FROM (" + merge + ") ORDER BY user_id");
     Map<String, String> source = new HashMap<>();
