@@ -1,5 +1,6 @@
 package io.recsysnightly.knn;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -10,11 +11,15 @@ import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
 
 import io.recsysnightly.coldstart.VectorMeans;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Lists for people the nightly run has never seen, which a serving system shows before it has a
@@ -53,11 +58,22 @@ public final class StarterLists {
   }
 
   /**
-   * {@code bySegment} with an int column {@code indexCol} numbering the segments in name order: the
-   * kernel and the re-ranker key their rows by int; join back on it to get the segment.
+   * {@code bySegment} with an int column {@code indexCol} numbering the segments in name order (from 1;
+   * no segment first): the kernel and the re-ranker key their rows by int; join back on it to get the
+   * segment. Segments are few (the values of a user attribute), so they are numbered on the driver and
+   * joined back by broadcast: a window ordered over all rows would move them to a single partition.
    */
   public static Dataset<Row> numbered(Dataset<Row> bySegment, String indexCol) {
-    return bySegment.withColumn(indexCol, row_number().over(Window.orderBy("segment")));
+    List<Row> names = bySegment.select("segment").distinct().orderBy(col("segment").asc_nulls_first())
+        .collectAsList();
+    List<Row> numbers = new ArrayList<>(names.size());
+    for (Row name : names) {
+      numbers.add(RowFactory.create(name.get(0), numbers.size() + 1));
+    }
+    Dataset<Row> index = bySegment.sparkSession().createDataFrame(numbers, new StructType()
+        .add("_segment", DataTypes.StringType, true).add(indexCol, DataTypes.IntegerType, false));
+    return bySegment.join(broadcast(index), bySegment.col("segment").eqNullSafe(index.col("_segment")))
+        .drop("_segment");
   }
 
   /**

@@ -27,6 +27,12 @@ class NightlyEndToEndTest {
       + parquet("recommendations") + ")";
 
   @Test
+  void noStepFunnelsItsRowsThroughOneWindowPartition() {
+    // Spark warns "No Partition Defined for Window operation! Moving all data to a single partition".
+    assertEquals(List.of(), SampleRun.windowWarnings(), "a window without partitionBy ran in the nightly");
+  }
+
+  @Test
   void latestPointsAtACompleteRun() throws IOException {
     Path out = SampleRun.output();
     assertEquals("dt=" + SampleRun.DATE, Files.readString(out.resolve("LATEST")).trim());

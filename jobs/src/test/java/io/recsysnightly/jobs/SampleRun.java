@@ -2,6 +2,7 @@ package io.recsysnightly.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.recsysnightly.testing.LogCapture;
 import io.recsysnightly.testing.SharedSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,7 @@ final class SampleRun {
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   static final String DATE = "2018-09-25";
   private static Path output;
+  private static List<String> windowWarnings;
 
   private SampleRun() {}
 
@@ -28,10 +30,14 @@ final class SampleRun {
     if (output == null) {
       try {
         Path out = Files.createTempDirectory("recsys-e2e-");
-        int code = Main.run(new String[] {"nightly", "--conf", REPO.resolve("conf/recsys.properties").toString(),
-            "--input", REPO.resolve("data-samples").toString(), "--output", out.toString(),
-            // The report's re-ranking trade-off plot is only drawn when they are measured.
-            "--set", "recsys.eval.rerank-tradeoffs=true"}, SharedSpark::get);
+        int code;
+        try (LogCapture windows = LogCapture.warningsOf("WindowExec")) {
+          code = Main.run(new String[] {"nightly", "--conf", REPO.resolve("conf/recsys.properties").toString(),
+              "--input", REPO.resolve("data-samples").toString(), "--output", out.toString(),
+              // The report's re-ranking trade-off plot is only drawn when they are measured.
+              "--set", "recsys.eval.rerank-tradeoffs=true"}, SharedSpark::get);
+          windowWarnings = windows.messages();
+        }
         assertEquals(0, code, "nightly on data-samples/ must succeed");
         output = out;
       } catch (IOException e) {
@@ -39,6 +45,12 @@ final class SampleRun {
       }
     }
     return output;
+  }
+
+  /** What Spark's WindowExec warned during the run (e.g. a window without partitionBy: one task for all rows). */
+  static synchronized List<String> windowWarnings() {
+    output();
+    return windowWarnings;
   }
 
   static Path publication() {
