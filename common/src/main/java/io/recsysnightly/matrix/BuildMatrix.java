@@ -6,9 +6,11 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
@@ -26,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
@@ -74,14 +77,14 @@ public final class BuildMatrix {
     report.phaseDone("validate");
 
     progress.phase("weighting events into interaction strengths");
-    Dataset<Row> valid = selectEventsOfRun(annotated, forgotten, endMicros);
     InteractionWeighter weighter = InteractionWeighter.from(config);
-    Dataset<Row> capped = weighter.capPerUser(valid);
+    RunEvents events = selectEventsOfRun(annotated, forgotten, endMicros, weighter.maxEventsPerUser());
+    // The cap's window sorts every user's events: only worth it when someone is over the cap.
+    Dataset<Row> capped = events.overCap() > 0 ? weighter.capPerUser(events.kept()) : events.kept();
     Dataset<Row> pairs = weighter.strengths(capped, endMicros).where(col("strength").gt(0));
     pairs.persist(StorageLevel.MEMORY_AND_DISK());
-    long validCount = valid.count();
-    report.count("events used", capped.count());
-    report.count("events over per-user cap", validCount - report.countOf("events used"));
+    report.count("events used", events.keptCount() - events.overCap());
+    report.count("events over per-user cap", events.overCap());
     report.phaseDone("weight");
 
     progress.phase("mapping ids to persisted indices");
@@ -123,6 +126,7 @@ public final class BuildMatrix {
     report.phaseDone("entities");
 
     annotated.unpersist();
+    events.distinct().unpersist();
     pairs.unpersist();
     forgotten.unpersist();
     report.output("matrix", ctx.paths().matrixAll().getParent());
@@ -156,18 +160,37 @@ public final class BuildMatrix {
     }
   }
 
-  /** Valid events within the run's window, of users who did not ask to be forgotten. */
-  private Dataset<Row> selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, long endMicros) {
+  /**
+   * The distinct valid events ({@code distinct}, cached), those of the run ({@code kept}: within the run's window, of users who did not ask
+   * to be forgotten), how many they are and how many of them are over the per-user cap.
+   */
+  private record RunEvents(Dataset<Row> distinct, Dataset<Row> kept, long keptCount, long overCap) {}
+
+  /**
+   * Selects the run's events and reports what each rule dropped. One aggregate over the distinct events,
+   * per user then summed, gives every count (duplicates, outside the window, forgotten, over the cap)
+   * instead of a count per rule, each of which would redo the de-duplication's shuffle.
+   */
+  private RunEvents selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, long endMicros, int cap) {
     Dataset<Row> validRows = annotated.where(col(EventValidator.REASON).isNull());
     Dataset<Row> valid = distinctValid(validRows);
-    long validCount = valid.count();
+    valid.persist(StorageLevel.MEMORY_AND_DISK()); // read by the counts and by the weighting
+    Column inWindow = windowCondition(endMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
+    Dataset<Row> perUser = valid.groupBy("user_id")
+        .agg(count(lit(1)).as("n"), sum(when(inWindow, 1L).otherwise(0L)).as("n_window"))
+        .join(forgotten.withColumn("forgotten", lit(true)), col("user_id").equalTo(col("id")), "left");
+    Column forgottenUser = col("forgotten").isNotNull();
+    Row counts = perUser.agg(sum("n"), sum("n_window"), sum(when(forgottenUser, col("n_window")).otherwise(0L)),
+        sum(when(forgottenUser, 0L).otherwise(greatest(col("n_window").minus(cap), lit(0L))))).first();
+    long validCount = counts.isNullAt(0) ? 0 : counts.getLong(0);
+    long windowCount = counts.isNullAt(1) ? 0 : counts.getLong(1);
+    long forgottenCount = counts.isNullAt(2) ? 0 : counts.getLong(2);
     report.count("duplicate events dropped", validRows.count() - validCount);
-    Dataset<Row> inWindow = inWindow(valid, endMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
-    long windowCount = inWindow.count();
     report.count("events outside run window", validCount - windowCount);
-    Dataset<Row> kept = inWindow.join(forgotten, inWindow.col("user_id").equalTo(forgotten.col("id")), "left_anti");
-    report.count("events of forgotten users", windowCount - kept.count());
-    return kept;
+    report.count("events of forgotten users", forgottenCount);
+    Dataset<Row> kept = valid.where(inWindow)
+        .join(forgotten, valid.col("user_id").equalTo(forgotten.col("id")), "left_anti");
+    return new RunEvents(valid, kept, windowCount - forgottenCount, counts.isNullAt(3) ? 0 : counts.getLong(3));
   }
 
   /** The ids ({@code id}) of users who asked to be forgotten; none when there is no deletions input. */
@@ -183,17 +206,22 @@ public final class BuildMatrix {
    * second interaction; counting it twice would double its weight, and a retried feed would change results.
    */
   public static Dataset<Row> distinctValid(Dataset<Row> validRows) {
-    return validRows.select("user_id", "item_id", "event_type", "ts", "value_d").dropDuplicates();
+    // Hash-partitioned by (user, item), a subset of the duplicate key, so that one shuffle serves both the
+    // de-duplication and the weighting's aggregation per (user, item) pair that follows it.
+    return validRows.select("user_id", "item_id", "event_type", "ts", "value_d")
+        .repartition(col("user_id"), col("item_id")).dropDuplicates();
   }
 
   /** Events before {@code endMicros} and, when {@code lookbackDays > 0}, no older than that many days before it. */
   public static Dataset<Row> inWindow(Dataset<Row> events, long endMicros, int lookbackDays) {
-    Dataset<Row> inWindow = events.where(col("ts").lt(lit(new Timestamp(endMicros / 1000))));
-    if (lookbackDays > 0) {
-      long startMicros = endMicros - lookbackDays * 86_400_000_000L;
-      inWindow = inWindow.where(col("ts").geq(lit(new Timestamp(startMicros / 1000))));
-    }
-    return inWindow;
+    return events.where(windowCondition(endMicros, lookbackDays));
+  }
+
+  private static Column windowCondition(long endMicros, int lookbackDays) {
+    Column before = col("ts").lt(lit(new Timestamp(endMicros / 1000)));
+    return lookbackDays > 0
+        ? before.and(col("ts").geq(lit(new Timestamp((endMicros - lookbackDays * 86_400_000_000L) / 1000))))
+        : before;
   }
 
   private Dataset<Row> persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {

@@ -50,6 +50,11 @@ public final class InteractionWeighter {
         config.get(ConfigKeys.MAX_EVENTS_PER_USER));
   }
 
+  /** The per-user event cap. */
+  public int maxEventsPerUser() {
+    return maxEventsPerUser;
+  }
+
   /** Keeps each user's most recent {@code maxEventsPerUser} events (ties broken by item and type). */
   public Dataset<Row> capPerUser(Dataset<Row> events) {
     return events
