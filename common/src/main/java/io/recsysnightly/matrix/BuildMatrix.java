@@ -227,7 +227,8 @@ public final class BuildMatrix {
   private Dataset<Row> persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {
     IdMap map = new IdMap(ctx.spark(), ctx.files(), ctx.paths().idMapRoot(entity));
     LocalDate date = ctx.paths().date();
-    ctx.writeAtomically(map.extend(date, ids, forgotten).coalesce(1), map.versionPath(date));
+    // Written as extend's sort partitions it (by idx ranges): a single file would put every id through one task.
+    ctx.writeAtomically(map.extend(date, ids, forgotten), map.versionPath(date));
     Dataset<Row> written = map.read(date);
     report.count(entity + " in id map", written.where(col("id").isNotNull()).count());
     return written.where(col("id").isNotNull());
