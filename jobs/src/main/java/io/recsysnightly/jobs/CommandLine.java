@@ -68,7 +68,11 @@ final class CommandLine {
             .text("Publication folder (recsys.output.root)."),
         b.opt("work", Read.stringRead()).valueName("DIR")
             .action((s, o) -> o.withWork(s))
-            .text("Working folder of the steps (recsys.work.root).")));
+            .text("Working folder of the steps (recsys.work.root)."),
+        b.opt(Options.PROFILE, Read.unitRead())
+            .action((unit, o) -> o.withExtra(Options.PROFILE, ""))
+            .text("Writes Spark's event log and a table of every stage's cost (tasks, time, input, shuffle, "
+                + "spill, GC) to <work>/dt=D/profile/: where a slow night went.")));
     for (CommandOption extra : command.options()) {
       options.add(extra.isFlag()
           ? b.opt(extra.name(), Read.unitRead()).action((unit, o) -> o.withExtra(extra.name(), "")).text(extra.text())

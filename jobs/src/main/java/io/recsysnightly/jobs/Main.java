@@ -82,11 +82,14 @@ public final class Main {
     if (command.needsDate()) {
       printHeader(command, config, config.runDate(), configFile);
     }
+    Optional<Profiling> profiling = Profiling.before(command, options, config);
     SparkSession spark = sessions.apply(command.name());
+    profiling.ifPresent(p -> p.started(spark));
     try {
       command.runner().run(new CommandContext(spark, config, options));
       return 0;
     } finally {
+      profiling.ifPresent(p -> p.finished(spark));
       if (stopSession) {
         spark.stop();
       }

@@ -22,6 +22,8 @@ record Options(Optional<LocalDate> date, Optional<Path> conf, List<String> sets,
    */
   static final Path DEFAULT_CONF = Path.of("conf", "recsys.properties");
   static final String HOME_PROPERTY = "recsys.home";
+  /** The flag that profiles a run (see {@link Profiling}). */
+  static final String PROFILE = "profile";
 
   public Options {
     sets = List.copyOf(sets);

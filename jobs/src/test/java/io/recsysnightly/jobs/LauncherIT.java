@@ -28,12 +28,19 @@ class LauncherIT {
   void commandLinePathsAreTheCallersAndTheDefaultConfIsFoundFromAnywhere(@TempDir Path cwd) throws Exception {
     new SmallRun(cwd); // writes cwd/in
     List<String> args = new ArrayList<>(List.of("build-matrix", "--input", "in", "--output", "relout", "--date",
-        SmallRun.D1));
+        SmallRun.D1, "--profile"));
     SmallRun.SETTINGS.forEach(s -> args.addAll(List.of("--set", s)));
     String log = launch(cwd, args);
     assertTrue(log.contains("config " + SampleRun.REPO.resolve("conf/recsys.properties")), log);
     assertTrue(log.contains("input " + cwd.resolve("in")), log);
     assertMatrixBuilt(cwd.resolve("relout"));
+    // --profile in a session of its own: the stage table and Spark's event log, closed when the session stopped.
+    Path profile = cwd.resolve("relout/_work/dt=" + SmallRun.D1 + "/profile");
+    assertTrue(Files.isRegularFile(profile.resolve("stages.txt")), log);
+    try (var files = Files.list(profile)) {
+      List<String> names = files.map(p -> p.getFileName().toString()).toList();
+      assertTrue(names.stream().anyMatch(n -> n.contains("local-")), "no event log in " + names);
+    }
     assertFalse(Files.exists(SampleRun.REPO.resolve("relout")), "nothing is written into the repository");
     assertFalse(Files.exists(SampleRun.REPO.resolve("jobs/relout")), "nothing is written into the repository");
   }
