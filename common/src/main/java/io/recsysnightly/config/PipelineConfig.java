@@ -85,7 +85,9 @@ public final class PipelineConfig {
   private static void resolvePaths(Map<String, String> texts, Path base) {
     for (ConfigKey<String> key : ConfigKeys.PATH_KEYS) {
       String value = texts.get(key.name());
-      if (value != null && !value.isEmpty() && !URI_SCHEME.matcher(value).lookingAt() && !Path.of(value).isAbsolute()) {
+      boolean relative = value != null && !value.isEmpty() && !URI_SCHEME.matcher(value).lookingAt()
+          && !Path.of(value).isAbsolute();
+      if (relative) {
         texts.put(key.name(), base.resolve(value).normalize().toString());
       }
     }

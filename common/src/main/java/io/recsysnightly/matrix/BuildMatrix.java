@@ -161,8 +161,8 @@ public final class BuildMatrix {
   }
 
   /**
-   * The distinct valid events ({@code distinct}, cached), those of the run ({@code kept}: within the run's window, of users who did not ask
-   * to be forgotten), how many they are and how many of them are over the per-user cap.
+   * The distinct valid events ({@code distinct}, cached), those of the run ({@code kept}: within the run's
+   * window, of users who did not ask to be forgotten), how many they are and how many are over the per-user cap.
    */
   private record RunEvents(Dataset<Row> distinct, Dataset<Row> kept, long keptCount, long overCap) {}
 

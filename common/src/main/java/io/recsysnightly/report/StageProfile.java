@@ -27,7 +27,14 @@ public final class StageProfile extends SparkListener {
 
   /** One completed stage attempt; bytes and milliseconds summed over its tasks except {@code wallMillis}. */
   public record Stage(int id, int attempt, String name, int tasks, long wallMillis, long taskMillis,
-      long inputBytes, long shuffleReadBytes, long shuffleWriteBytes, long spillBytes, long gcMillis) {}
+      long inputBytes, long shuffleReadBytes, long shuffleWriteBytes, long spillBytes, long gcMillis) {
+    /** This line's counts plus {@code other}'s, under this line's id and name (the table's total). */
+    Stage plus(Stage other) {
+      return new Stage(id, attempt, name, tasks + other.tasks, wallMillis + other.wallMillis,
+          taskMillis + other.taskMillis, inputBytes + other.inputBytes, shuffleReadBytes + other.shuffleReadBytes,
+          shuffleWriteBytes + other.shuffleWriteBytes, spillBytes + other.spillBytes, gcMillis + other.gcMillis);
+    }
+  }
 
   private final List<Stage> stages = new ArrayList<>();
   /** Stage id to the job description Progress.phase set when it was submitted ("step: phase"). */
@@ -96,30 +103,23 @@ public final class StageProfile extends SparkListener {
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
         "%6s %6s %9s %9s %10s %10s %10s %9s %7s  %s%n", "stage", "tasks", "wall s", "task s", "input MB",
         "shuf rd MB", "shuf wr MB", "spill MB", "GC s", "name"));
-    long[] total = new long[7];
-    for (Stage s : sorted) {
-      out.append(row(s.id() + (s.attempt() > 0 ? "." + s.attempt() : ""), s.tasks(), s.wallMillis(), s.taskMillis(),
-          s.inputBytes(), s.shuffleReadBytes(), s.shuffleWriteBytes(), s.spillBytes(), s.gcMillis(), s.name()));
-      long[] values = {s.tasks(), s.wallMillis(), s.taskMillis(), s.inputBytes(), s.shuffleReadBytes(),
-          s.shuffleWriteBytes(), s.spillBytes()};
-      for (int i = 0; i < values.length; i++) {
-        total[i] += values[i];
-      }
+    Stage total = new Stage(0, 0, sorted.size() + " stages (wall times overlap when stages run together)",
+        0, 0, 0, 0, 0, 0, 0, 0);
+    for (Stage stage : sorted) {
+      out.append(row(stage.id() + (stage.attempt() > 0 ? "." + stage.attempt() : ""), stage));
+      total = total.plus(stage);
     }
-    long gc = sorted.stream().mapToLong(Stage::gcMillis).sum();
-    out.append(row("total", total[0], total[1], total[2], total[3], total[4], total[5], total[6], gc,
-        sorted.size() + " stages (wall times overlap when stages run together)"));
+    out.append(row("total", total));
     if (timedOut) {
       out.append("(Spark's listener bus did not drain in 30 s: the last stages may be missing.)\n");
     }
     return out.toString();
   }
 
-  private static String row(String id, long tasks, long wallMillis, long taskMillis, long input, long shuffleRead,
-      long shuffleWrite, long spill, long gcMillis, String name) {
-    return String.format(Locale.ROOT, "%6s %6d %9.2f %9.2f %10.3f %10.3f %10.3f %9.3f %7.2f  %s%n", id, tasks,
-        wallMillis / 1e3, taskMillis / 1e3, input / MB, shuffleRead / MB, shuffleWrite / MB, spill / MB,
-        gcMillis / 1e3, name);
+  private static String row(String label, Stage s) {
+    return String.format(Locale.ROOT, "%6s %6d %9.2f %9.2f %10.3f %10.3f %10.3f %9.3f %7.2f  %s%n", label, s.tasks(),
+        s.wallMillis() / 1e3, s.taskMillis() / 1e3, s.inputBytes() / MB, s.shuffleReadBytes() / MB,
+        s.shuffleWriteBytes() / MB, s.spillBytes() / MB, s.gcMillis() / 1e3, s.name());
   }
 
   private static long millis(Option<Object> time) {

@@ -100,8 +100,8 @@ public final class Main {
       Optional<Path> configFile) {
     RunPaths paths = new RunPaths(config, date);
     System.out.printf("%s %s: run date %s, config %s, input %s, output %s, work %s%n", PROGRAM, command.name(),
-        date, configFile.map(f -> f.toAbsolutePath().normalize().toString()).orElse("(defaults only)"), config.get(ConfigKeys.INPUT_ROOT),
-        paths.outputRoot(), paths.workRoot());
+        date, configFile.map(f -> f.toAbsolutePath().normalize().toString()).orElse("(defaults only)"),
+        config.get(ConfigKeys.INPUT_ROOT), paths.outputRoot(), paths.workRoot());
     System.out.flush();
   }
 }
