@@ -146,8 +146,6 @@ public final class EvaluateModels {
     boolean knn = config.get(ConfigKeys.ITEM_KNN);
     long knnFloats = knn ? Baselines.itemKnnFloats(train) : 0;
     knn = knn && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
-    Progress.Tracker tracker = progress.track("evaluating models on the holdout", knn ? 5 : 4);
-
     AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, train, null, null, progress,
         "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
@@ -158,48 +156,43 @@ public final class EvaluateModels {
     Dataset<Row> holdoutUsers = holdout.select("user_idx").distinct().join(seen, "user_idx", "left");
     holdoutUsers.persist(StorageLevel.MEMORY_AND_DISK());
     BlockedTopN topK = new BlockedTopN(spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
-    FullEvaluator evaluator = new FullEvaluator(spec);
-    Map<String, Object> flat = new LinkedHashMap<>();
-    Map<String, Object> details = new LinkedHashMap<>();
+    Map<String, Dataset<Row>> lists = new LinkedHashMap<>();
 
     Dataset<Row> alsQueries = holdoutUsers.join(model.users(), "user_idx")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
     // The item side as the candidates step scores it, collected once for every list drawn from ALS.
     ItemSide alsItems = ItemSide.exact(FactorMatrix.collect(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
         .items(model.items()), "item_idx"), Set.of());
-    put(ALS, evaluator.evaluate(topK.run(alsQueries, alsItems), holdout, userInfo, itemInfo), flat, details);
-    tracker.advance("ALS");
+    lists.put(ALS, topK.run(alsQueries, alsItems));
     Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
         ? measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec) : Map.of();
 
+    lists.put(POPULARITY, Baselines.popularityLists(train, holdoutUsers, 0, nowMicros, spec.maxK()));
+    double halfLife = config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS);
+    lists.put(POPULARITY_DECAYED, Baselines.popularityLists(train, holdoutUsers, halfLife, nowMicros, spec.maxK()));
+    if (knn) {
+      Baselines.Scoring itemKnn = Baselines.itemKnn(train, holdoutUsers.where(col("seen").isNotNull()));
+      lists.put(ITEM_KNN, topK.run(itemKnn.queries(), itemKnn.items(), Set.of()));
+    }
+    Set<String> detailed = Set.copyOf(lists.keySet());
     // Starter lists as a newcomer meets them: every held-out user is taken as cold (no history, nothing
     // excluded as seen) and gets the list of their segment, beside the global most-popular list.
     Dataset<Row> segmentLists = StarterLists.segmentLists(StarterLists.segmentMeans(model.users()
         .join(users, "user_idx", "left")), alsItems, topK);
     Dataset<Row> newcomers = holdoutUsers.select("user_idx").join(users, "user_idx", "left");
-    FullEvaluator headline = new FullEvaluator(spec, false);
-    put(STARTER_SEGMENT, headline.evaluate(StarterLists.listFor(newcomers, segmentLists)
-        .withColumnRenamed("user_idx", "query_idx"), holdout, userInfo, itemInfo), flat, details);
-    Dataset<Row> coldPop = Baselines.popularityLists(train, newcomers.select(col("user_idx"),
-        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), 0, nowMicros, spec.maxK());
-    put(STARTER_POPULARITY, headline.evaluate(coldPop, holdout, userInfo, itemInfo), flat, details);
-    tracker.advance("starter lists for newcomers");
+    lists.put(STARTER_SEGMENT, StarterLists.listFor(newcomers, segmentLists).withColumnRenamed("user_idx", "query_idx"));
+    lists.put(STARTER_POPULARITY, Baselines.popularityLists(train, newcomers.select(col("user_idx"),
+        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), 0, nowMicros, spec.maxK()));
 
-    put(POPULARITY, evaluator.evaluate(Baselines.popularityLists(train, holdoutUsers, 0, nowMicros, spec.maxK()),
-        holdout, userInfo, itemInfo), flat, details);
-    tracker.advance("most popular");
-
-    double halfLife = config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS);
-    put(POPULARITY_DECAYED, evaluator.evaluate(Baselines.popularityLists(train, holdoutUsers, halfLife, nowMicros,
-        spec.maxK()), holdout, userInfo, itemInfo), flat, details);
-    tracker.advance("most popular, half-life " + halfLife + " days");
-
-    if (knn) {
-      Baselines.Scoring itemKnn = Baselines.itemKnn(train, holdoutUsers.where(col("seen").isNotNull()));
-      put(ITEM_KNN, evaluator.evaluate(topK.run(itemKnn.queries(), itemKnn.items(), Set.of()), holdout, userInfo,
-          itemInfo), flat, details);
-      tracker.advance("item-kNN");
-    } else {
+    progress.phase("evaluating " + lists.size() + " models' lists on the holdout in one pass: "
+        + String.join(", ", lists.keySet()));
+    Map<String, Object> flat = new LinkedHashMap<>();
+    Map<String, Object> details = new LinkedHashMap<>();
+    new FullEvaluator(spec).evaluateAll(lists, detailed, holdout, userInfo, itemInfo).forEach((name, e) -> {
+      flat.put(name, e.metrics());
+      details.put(name, e.details());
+    });
+    if (!knn) {
       flat.put(ITEM_KNN + "_skipped", config.get(ConfigKeys.ITEM_KNN)
           ? "users x items = " + knnFloats + " exceeds " + Baselines.ITEM_KNN_MAX_FLOATS
           : ConfigKeys.ITEM_KNN.name() + "=false");
@@ -253,10 +246,5 @@ public final class EvaluateModels {
     tradeoffs.forEach((setting, m) -> report.metric("re-ranked ALS, " + setting, m.toString()));
     report.phaseDone("re-ranking trade-offs");
     return tradeoffs;
-  }
-
-  private static void put(String name, ModelEvaluation e, Map<String, Object> flat, Map<String, Object> details) {
-    flat.put(name, e.metrics());
-    details.put(name, e.details());
   }
 }

@@ -1,9 +1,11 @@
 package io.recsysnightly.eval;
 
 import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
@@ -15,11 +17,14 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -28,17 +33,21 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * The whole evaluation of one model's top-K lists against the holdout, at several K: ranking
- * metrics, hit rate, coverage, exposure Gini, intra-list diversity, popularity bias, NDCG per
- * segment and per activity bucket, and the distributions the run report plots. Per-user work runs
- * on the executors; only aggregates (averages, per-group averages, per-item counts, a histogram)
- * reach the driver. Users with held-out items count (no list scores zero); users with a list but
- * no held-out item are skipped and counted.
+ * The whole evaluation of models' top-K lists against the holdout, at several K: ranking metrics,
+ * hit rate, coverage, exposure Gini, intra-list diversity, popularity bias, NDCG per segment and per
+ * activity bucket, and the distributions the run report plots. Several models are evaluated in one
+ * pass: their lists are unioned with a {@code model} column and every aggregate is grouped by it,
+ * so the number of Spark jobs does not grow with the number of models. Per-user work runs on the
+ * executors; only aggregates (averages, per-group averages, per-item counts, a histogram) reach the
+ * driver. Users with held-out items count (no list scores zero); users with a list but no held-out
+ * item are skipped and counted.
  */
 public final class FullEvaluator {
   private static final String[] PER_K = {"precision", "recall", "ndcg", "map", "hit_rate", "diversity", "rec_pop"};
@@ -46,82 +55,107 @@ public final class FullEvaluator {
   private static final int LONG_TAIL_BINS = 20;
 
   private final EvalSpec spec;
-  private final boolean withDetails;
 
   public FullEvaluator(EvalSpec spec) {
-    this(spec, true);
-  }
-
-  /** @param withDetails false: headline metrics only (no per-group or distribution details), as tuning needs */
-  public FullEvaluator(EvalSpec spec, boolean withDetails) {
     this.spec = spec;
-    this.withDetails = withDetails;
   }
 
   /**
-   * @param recs {@code query_idx int, recs array<struct<item_idx int, score float, ...>>}, best first,
-   *     at least {@link EvalSpec#maxK()} long when the catalogue allows
+   * One model's lists.
+   *
+   * @param withDetails false: headline metrics only (no per-group or distribution details), as tuning needs
+   * @see #evaluateAll
+   */
+  public ModelEvaluation evaluate(Dataset<Row> recs, boolean withDetails, Dataset<Row> holdout, Dataset<Row> users,
+      ItemInfo items) {
+    String model = "model";
+    return evaluateAll(Map.of(model, recs), withDetails ? Set.of(model) : Set.of(), holdout, users, items)
+        .get(model);
+  }
+
+  /**
+   * @param recsByModel per model name, {@code query_idx int, recs array<struct<item_idx int, score, ...>>},
+   *     best first, at least {@link EvalSpec#maxK()} long when the catalogue allows
+   * @param detailed the models that also get the per-group and distribution details
    * @param holdout {@code user_idx int, item_idx int}
    * @param users {@code user_idx int, segment string (nullable), n_train long}: may miss users
    * @param items the catalogue with categories and training popularity
+   * @return per model, in the order of {@code recsByModel}
    */
-  public ModelEvaluation evaluate(Dataset<Row> recs, Dataset<Row> holdout, Dataset<Row> users, ItemInfo items) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(recs.sparkSession().sparkContext());
-    Broadcast<ItemInfo> itemInfo = jsc.broadcast(items);
-    Dataset<Row> relevant = holdout.groupBy("user_idx").agg(collect_list("item_idx").as("relevant"));
-    Dataset<Row> lists = recs.select(col("query_idx").as("user_idx"),
-        expr("transform(slice(recs, 1, " + spec.maxK() + "), r -> r.item_idx)").as("top"),
-        expr("transform(slice(recs, 1, " + spec.focusK() + "), r -> r.score)").as("scores"));
-    // The lists are scored once: every aggregate below reads this copy, not the top-N kernel again.
+  public Map<String, ModelEvaluation> evaluateAll(Map<String, Dataset<Row>> recsByModel, Set<String> detailed,
+      Dataset<Row> holdout, Dataset<Row> users, ItemInfo items) {
+    SparkSession spark = holdout.sparkSession();
+    Broadcast<ItemInfo> itemInfo = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(items);
+    Dataset<Row> lists = null;
+    for (Map.Entry<String, Dataset<Row>> model : recsByModel.entrySet()) {
+      Dataset<Row> one = model.getValue().select(lit(model.getKey()).as("model"), col("query_idx").as("user_idx"),
+          expr("transform(slice(recs, 1, " + spec.maxK() + "), r -> r.item_idx)").as("top"),
+          expr("transform(slice(recs, 1, " + spec.focusK() + "), r -> CAST(r.score AS FLOAT))").as("scores"));
+      lists = lists == null ? one : lists.unionByName(one);
+    }
+    // The lists are drawn once: every aggregate below reads this copy, not the top-N kernel again.
     lists.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> joined = relevant.join(lists, "user_idx", "left")
+    Dataset<Row> relevant = holdout.groupBy("user_idx").agg(collect_list("item_idx").as("relevant"));
+    // Every held-out user once per model, with the model's list when it has one.
+    Dataset<Row> models = spark.createDataset(new ArrayList<>(recsByModel.keySet()), Encoders.STRING()).toDF("model");
+    Dataset<Row> joined = models.crossJoin(relevant).join(lists, CollectionConverters.asScala(List.of("model", "user_idx")).toSeq(), "left")
         .join(users.select("user_idx", "segment", "n_train"), "user_idx", "left");
     joined.persist(StorageLevel.MEMORY_AND_DISK());
-
     Dataset<Row> perUser = joined.map(new PerUser(spec, itemInfo), Encoders.row(PerUser.schema(spec)));
     perUser.persist(StorageLevel.MEMORY_AND_DISK());
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    long evaluated = averages(perUser, metrics);
-    long skipped = lists.join(relevant, "user_idx", "left_anti").count();
 
-    Map<String, Object> details = new LinkedHashMap<>();
-    String ndcg = column("ndcg", spec.focusK());
-    if (withDetails) {
-      details.put("by_segment", groupAverages(perUser, "segment", ndcg));
-      details.put("by_activity", groupAverages(perUser, "bucket", ndcg));
+    Map<String, Map<String, Double>> metrics = averages(perUser);
+    Map<String, Long> skipped = new HashMap<>();
+    for (Row r : lists.join(relevant, "user_idx", "left_anti").groupBy("model").count().collectAsList()) {
+      skipped.put(r.getString(0), r.getLong(1));
     }
-
-    long[][] exposure = exposure(joined, items.size());
-    for (int i = 0; i < spec.ks().size(); i++) {
-      int k = spec.ks().get(i);
-      long covered = 0;
-      long[] catalogueCounts = catalogueOnly(exposure[i], items);
-      for (long c : catalogueCounts) {
-        covered += c > 0 ? 1 : 0;
+    Map<String, long[][]> exposure = exposure(joined, items.size());
+    Map<String, Map<String, Object>> details = new HashMap<>();
+    for (String model : detailed) {
+      details.put(model, new LinkedHashMap<>());
+    }
+    if (!detailed.isEmpty()) {
+      String ndcg = column("ndcg", spec.focusK());
+      Dataset<Row> detailedUsers = perUser.where(col("model").isin(detailed.toArray()));
+      groupAverages(detailedUsers, "segment", ndcg, "by_segment", details);
+      groupAverages(detailedUsers, "bucket", ndcg, "by_activity", details);
+      long[] heldOut = heldOutCounts(holdout, items.size());
+      Map<String, Map<String, Object>> histograms = scoreHistograms(joined.where(col("model").isin(detailed.toArray())));
+      for (String model : detailed) {
+        long[] focus = exposureOf(exposure, model, items.size())[spec.ks().indexOf(spec.focusK())];
+        details.get(model).put("long_tail", ExposureStats.longTail(items.popularity(), items.inCatalogue(), focus,
+            heldOut, LONG_TAIL_BINS));
+        details.get(model).put("coverage_by_category", ExposureStats.coverageByCategory(items, focus));
+        details.get(model).put("score_histogram", histograms.getOrDefault(model, emptyHistogram()));
       }
-      metrics.put("coverage@" + k, items.catalogueSize() == 0 ? 0 : (double) covered / items.catalogueSize());
-      metrics.put("gini@" + k, ExposureStats.gini(catalogueCounts));
-    }
-    metrics.put("users_evaluated", (double) evaluated);
-    metrics.put("users_skipped_no_holdout", (double) skipped);
-    if (withDetails) {
-      long[] focus = exposure[spec.ks().indexOf(spec.focusK())];
-      details.put("long_tail", ExposureStats.longTail(items.popularity(), items.inCatalogue(), focus,
-          heldOutCounts(holdout, items.size()), LONG_TAIL_BINS));
-      details.put("coverage_by_category", ExposureStats.coverageByCategory(items, focus));
-      details.put("score_histogram", scoreHistogram(joined));
     }
     joined.unpersist();
     perUser.unpersist();
     lists.unpersist();
-    return new ModelEvaluation(metrics, details);
+
+    Map<String, ModelEvaluation> out = new LinkedHashMap<>();
+    for (String model : recsByModel.keySet()) {
+      Map<String, Double> m = metrics.getOrDefault(model, new LinkedHashMap<>());
+      long[][] counts = exposureOf(exposure, model, items.size());
+      for (int i = 0; i < spec.ks().size(); i++) {
+        int k = spec.ks().get(i);
+        long[] catalogueCounts = catalogueOnly(counts[i], items);
+        long covered = Arrays.stream(catalogueCounts).filter(c -> c > 0).count();
+        m.put("coverage@" + k, items.catalogueSize() == 0 ? 0 : (double) covered / items.catalogueSize());
+        m.put("gini@" + k, ExposureStats.gini(catalogueCounts));
+      }
+      m.put("users_skipped_no_holdout", (double) skipped.getOrDefault(model, 0L));
+      out.put(model, new ModelEvaluation(m, details.getOrDefault(model, new LinkedHashMap<>())));
+    }
+    return out;
   }
 
   static String column(String metric, int k) {
     return metric + "_" + k;
   }
 
-  private long averages(Dataset<Row> perUser, Map<String, Double> out) {
+  /** Per model: the per-K averages over its evaluated users, and how many there were. */
+  private Map<String, Map<String, Double>> averages(Dataset<Row> perUser) {
     List<Column> aggs = new ArrayList<>();
     for (int k : spec.ks()) {
       for (String m : PER_K) {
@@ -130,51 +164,62 @@ public final class FullEvaluator {
     }
     aggs.add(avg("holdout_pop"));
     aggs.add(count(lit(1)));
-    Row row = perUser.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
-    long users = row.getLong(aggs.size() - 1);
-    int i = 0;
-    for (int k : spec.ks()) {
-      for (String m : PER_K) {
-        double v = row.isNullAt(i) ? 0 : row.getDouble(i);
-        String name = m.equals("rec_pop") ? "popularity_of_recommended@" + k : m + "@" + k;
-        out.put(name, v);
-        i++;
+    Map<String, Map<String, Double>> out = new HashMap<>();
+    for (Row row : perUser.groupBy("model").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]))
+        .collectAsList()) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      int i = 1;
+      for (int k : spec.ks()) {
+        for (String name : PER_K) {
+          m.put(name.equals("rec_pop") ? "popularity_of_recommended@" + k : name + "@" + k,
+              row.isNullAt(i) ? 0 : row.getDouble(i));
+          i++;
+        }
       }
-    }
-    out.put("popularity_of_holdout", row.isNullAt(i) ? 0 : row.getDouble(i));
-    return users;
-  }
-
-  private static Map<String, Object> groupAverages(Dataset<Row> perUser, String by, String metric) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Row r : perUser.groupBy(by).agg(avg(metric), count(lit(1))).orderBy(col(by)).collectAsList()) {
-      Map<String, Object> g = new LinkedHashMap<>();
-      g.put("ndcg", r.getDouble(1));
-      g.put("users", r.getLong(2));
-      out.put(r.isNullAt(0) ? "(none)" : r.getString(0), g);
+      m.put("popularity_of_holdout", row.isNullAt(i) ? 0 : row.getDouble(i));
+      m.put("users_evaluated", (double) row.getLong(i + 1));
+      out.put(row.getString(0), m);
     }
     return out;
   }
 
-  /** Per K, how often each item index appears in the evaluated users' top-K lists. */
-  private long[][] exposure(Dataset<Row> joined, int size) {
-    Dataset<Row> slots = joined.where(col("top").isNotNull()).select(posexplode(col("top")).as(new String[] {"pos", "item"}));
+  private static void groupAverages(Dataset<Row> perUser, String by, String metric, String name,
+      Map<String, Map<String, Object>> details) {
+    Map<String, Map<String, Object>> groups = new HashMap<>();
+    for (Row r : perUser.groupBy(col("model"), col(by)).agg(avg(metric), count(lit(1)))
+        .orderBy(col("model"), col(by)).collectAsList()) {
+      Map<String, Object> g = new LinkedHashMap<>();
+      g.put("ndcg", r.getDouble(2));
+      g.put("users", r.getLong(3));
+      groups.computeIfAbsent(r.getString(0), m -> new LinkedHashMap<>()).put(r.isNullAt(1) ? "(none)" : r.getString(1), g);
+    }
+    details.forEach((model, d) -> d.put(name, groups.getOrDefault(model, new LinkedHashMap<>())));
+  }
+
+  /** Per model and K, how often each item index appears in the evaluated users' top-K lists. */
+  private Map<String, long[][]> exposure(Dataset<Row> joined, int size) {
+    Dataset<Row> slots = joined.where(col("top").isNotNull())
+        .select(col("model"), posexplode(col("top")).as(new String[] {"pos", "item"}));
     List<Column> aggs = new ArrayList<>();
     for (int k : spec.ks()) {
       aggs.add(sum(when(col("pos").lt(k), 1L).otherwise(0L)));
     }
-    long[][] out = new long[spec.ks().size()][size];
-    List<Row> rows = slots.groupBy("item").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]))
-        .collectAsList();
-    for (Row r : rows) {
-      int item = r.getInt(0);
+    Map<String, long[][]> out = new HashMap<>();
+    for (Row r : slots.groupBy("model", "item").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]))
+        .collectAsList()) {
+      long[][] counts = out.computeIfAbsent(r.getString(0), m -> new long[spec.ks().size()][size]);
+      int item = r.getInt(1);
       for (int i = 0; i < spec.ks().size(); i++) {
         if (item < size) {
-          out[i][item] = r.getLong(i + 1);
+          counts[i][item] = r.getLong(i + 2);
         }
       }
     }
     return out;
+  }
+
+  private long[][] exposureOf(Map<String, long[][]> exposure, String model, int size) {
+    return exposure.getOrDefault(model, new long[spec.ks().size()][size]);
   }
 
   private static long[] heldOutCounts(Dataset<Row> holdout, int size) {
@@ -188,39 +233,43 @@ public final class FullEvaluator {
   }
 
   private static long[] catalogueOnly(long[] counts, ItemInfo items) {
-    List<Long> out = new ArrayList<>();
-    for (int i = 0; i < counts.length; i++) {
-      if (items.inCatalogue()[i]) {
-        out.add(counts[i]);
-      }
-    }
-    return out.stream().mapToLong(Long::longValue).toArray();
+    return IntStream.range(0, counts.length).filter(i -> items.inCatalogue()[i]).mapToLong(i -> counts[i]).toArray();
   }
 
-  /** Histogram of the scores in the evaluated users' top-K lists (K = the focus K), equal-width bins. */
-  private static Map<String, Object> scoreHistogram(Dataset<Row> joined) {
+  /**
+   * Per model, a histogram of the scores in the evaluated users' top-K lists (K = the focus K), equal-width
+   * bins between the model's smallest and largest score.
+   */
+  private static Map<String, Map<String, Object>> scoreHistograms(Dataset<Row> joined) {
     Dataset<Row> scores = joined.where(col("scores").isNotNull())
-        .select(org.apache.spark.sql.functions.explode(col("scores")).as("s"));
-    Row range = scores.agg(min("s"), max("s")).first();
-    Map<String, Object> out = new LinkedHashMap<>();
-    long[] counts = new long[HISTOGRAM_BINS];
-    if (range.isNullAt(0)) {
-      out.put("min", 0.0);
-      out.put("max", 0.0);
-      out.put("counts", counts);
-      return out;
+        .select(col("model"), explode(col("scores")).as("s"));
+    Dataset<Row> ranges = scores.groupBy("model").agg(min("s").as("lo"), max("s").as("hi"))
+        .withColumn("width", when(col("hi").gt(col("lo")), col("hi").minus(col("lo")).divide(HISTOGRAM_BINS))
+            .otherwise(lit(1.0)));
+    ranges.persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Map<String, Object>> out = new HashMap<>();
+    for (Row r : ranges.collectAsList()) {
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("min", (double) r.getFloat(1));
+      h.put("max", (double) r.getFloat(2));
+      h.put("counts", new long[HISTOGRAM_BINS]);
+      out.put(r.getString(0), h);
     }
-    double lo = range.getFloat(0);
-    double hi = range.getFloat(1);
-    double width = hi > lo ? (hi - lo) / HISTOGRAM_BINS : 1;
-    Column bin = least(floor(col("s").minus(lo).divide(width)).cast("int"), lit(HISTOGRAM_BINS - 1));
-    for (Row r : scores.groupBy(bin.as("bin")).count().collectAsList()) {
-      counts[r.getInt(0)] = r.getLong(1);
+    Column bin = least(floor(col("s").minus(col("lo")).divide(col("width"))).cast("int"), lit(HISTOGRAM_BINS - 1));
+    for (Row r : scores.join(broadcast(ranges), "model").groupBy(col("model"), bin.as("bin")).count()
+        .collectAsList()) {
+      ((long[]) out.get(r.getString(0)).get("counts"))[r.getInt(1)] = r.getLong(2);
     }
-    out.put("min", lo);
-    out.put("max", hi);
-    out.put("counts", counts);
+    ranges.unpersist();
     return out;
+  }
+
+  private static Map<String, Object> emptyHistogram() {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("min", 0.0);
+    h.put("max", 0.0);
+    h.put("counts", new long[HISTOGRAM_BINS]);
+    return h;
   }
 
   /** Per-user metrics at every K, computed on the executors. */
@@ -235,6 +284,7 @@ public final class FullEvaluator {
 
     static StructType schema(EvalSpec spec) {
       StructType s = new StructType()
+          .add("model", DataTypes.StringType, false)
           .add("segment", DataTypes.StringType, true)
           .add("bucket", DataTypes.StringType, false)
           .add("holdout_pop", DataTypes.DoubleType, false);
@@ -255,6 +305,7 @@ public final class FullEvaluator {
       long nTrain = r.isNullAt(r.fieldIndex("n_train")) ? 0 : ((Number) r.get(r.fieldIndex("n_train"))).longValue();
       double users = Math.max(1, info.trainUsers());
       List<Object> values = new ArrayList<>();
+      values.add(r.getString(r.fieldIndex("model")));
       values.add(r.isNullAt(r.fieldIndex("segment")) ? null : r.getString(r.fieldIndex("segment")));
       values.add(spec.bucket(nTrain));
       double holdPop = 0;

@@ -13,6 +13,7 @@ import io.recsysnightly.rerank.RerankRules;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,7 +32,7 @@ final class RerankTradeoffs {
 
   /** @param configured the run's rules, measured last beside each rule alone */
   RerankTradeoffs(EvalSpec spec, RerankRules configured) {
-    this.evaluator = new FullEvaluator(spec, false);
+    this.evaluator = new FullEvaluator(spec);
     this.focusK = spec.focusK();
     // Greedy selection: the first K picks do not depend on the list's length, so K-metrics are the published list's.
     this.listSize = spec.maxK();
@@ -76,17 +77,17 @@ final class RerankTradeoffs {
     Dataset<Row> lists = candidates.select(col("query_idx").as("user_idx"), col("recs"),
         lit(null).cast("array<int>").as("interacted"));
     lists.persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Dataset<Row>> reranked = new LinkedHashMap<>();
+    settings().forEach((name, rules) -> reranked.put(name,
+        Rerank.rerank(lists, new ListReranker(rules, catalog), blocklist).withColumnRenamed("user_idx", "query_idx")));
     Map<String, Map<String, Double>> out = new LinkedHashMap<>();
-    for (Map.Entry<String, RerankRules> setting : settings().entrySet()) {
-      Dataset<Row> reranked = Rerank.rerank(lists, new ListReranker(setting.getValue(), catalog), blocklist)
-          .withColumnRenamed("user_idx", "query_idx");
-      Map<String, Double> m = evaluator.evaluate(reranked, holdout, userInfo, itemInfo).metrics();
+    evaluator.evaluateAll(reranked, Set.of(), holdout, userInfo, itemInfo).forEach((setting, e) -> {
       Map<String, Double> kept = new LinkedHashMap<>();
       for (String metric : new String[] {"ndcg", "coverage", "diversity", "popularity_of_recommended"}) {
-        kept.put(metric + "@" + focusK, m.get(metric + "@" + focusK));
+        kept.put(metric + "@" + focusK, e.metrics().get(metric + "@" + focusK));
       }
-      out.put(setting.getKey(), kept);
-    }
+      out.put(setting, kept);
+    });
     lists.unpersist();
     return out;
   }

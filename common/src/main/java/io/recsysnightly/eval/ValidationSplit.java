@@ -62,8 +62,8 @@ public record ValidationSplit(Dataset<Row> fit, Dataset<Row> validation, Dataset
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
     Dataset<Row> recs = new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(q,
         Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(itemFactors), Set.of());
-    return new FullEvaluator(new EvalSpec(List.of(k), k, 1, 2), false)
-        .evaluate(recs, validation, users, items).metrics();
+    return new FullEvaluator(new EvalSpec(List.of(k), k, 1, 2)).evaluate(recs, false, validation, users, items)
+        .metrics();
   }
 
   public void release() {

@@ -37,6 +37,7 @@ class FullEvaluatorTest {
   private static SparkSession spark;
   private static Map<String, Double> m;
   private static Map<String, Object> d;
+  private static Map<String, ModelEvaluation> both;
 
   @BeforeAll
   static void evaluate() {
@@ -52,9 +53,17 @@ class FullEvaluatorTest {
         RowFactory.create(3, "s2", 6L), RowFactory.create(4, "s2", 1L)), userSchema);
     ItemInfo items = new ItemInfo(new int[] {0, 0, 1, 1, 2, 2}, new String[] {"A", "B", "C"},
         new long[] {4, 3, 2, 1, 0, 0}, new boolean[] {true, true, true, true, true, true}, 6, 4);
-    ModelEvaluation e = new FullEvaluator(new EvalSpec(List.of(1), 2, 3, 5)).evaluate(recs, holdout, users, items);
+    ModelEvaluation e = new FullEvaluator(new EvalSpec(List.of(1), 2, 3, 5)).evaluate(recs, true, holdout, users, items);
     m = e.metrics();
     d = e.details();
+    // A second model, evaluated in one pass with the first: u1 [2, 4] (two hits), u2 [0, 1] (a hit at rank 2);
+    // no list for u3 or u4, so nothing of B is skipped.
+    Dataset<Row> recsB = spark.createDataFrame(List.of(recsRow(1, 2, 4), recsRow(2, 0, 1)), BlockedTopN.OUTPUT);
+    Map<String, Dataset<Row>> lists = new java.util.LinkedHashMap<>();
+    lists.put("A", recs);
+    lists.put("B", recsB);
+    both = new FullEvaluator(new EvalSpec(List.of(1), 2, 3, 5)).evaluateAll(lists, java.util.Set.of("A", "B"),
+        holdout, users, items);
   }
 
   private static Row recsRow(int user, int... items) {
@@ -148,6 +157,26 @@ class FullEvaluatorTest {
     assertEquals(2, counts[0]);
     assertEquals(2, counts[19]);
     assertEquals(4, java.util.Arrays.stream(counts).sum());
+  }
+
+  @Test
+  void modelsEvaluatedInOnePassDoNotMix() {
+    assertEquals(List.of("A", "B"), List.copyOf(both.keySet()));
+    assertEquals(m, both.get("A").metrics());
+    assertEquals(d.get("by_segment"), both.get("A").details().get("by_segment"));
+    Map<String, Double> b = both.get("B").metrics();
+    // NDCG@1: u1 hit, u2 miss, u3 no list -> 1/3; NDCG@2: u1 1, u2 L3 (one relevant item: IDCG 1), u3 0.
+    assertEquals(1.0 / 3, b.get("ndcg@1"), EPS);
+    assertEquals((1 + L3) / 3, b.get("ndcg@2"), EPS);
+    assertEquals((1 + 0.5) / 3, b.get("precision@2"), EPS);
+    assertEquals(3.0, b.get("users_evaluated"), EPS);
+    assertEquals(0.0, b.get("users_skipped_no_holdout"), EPS);
+    // Top-2 exposure {2, 4, 0, 1} of 6 catalogue items.
+    assertEquals(4.0 / 6, b.get("coverage@2"), EPS);
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> seg = (Map<String, Map<String, Object>>) both.get("B").details().get("by_segment");
+    assertEquals((1 + L3) / 2, (Double) seg.get("s1").get("ndcg"), EPS);
+    assertEquals(0.0, (Double) seg.get("s2").get("ndcg"), EPS);
   }
 
   @Test
