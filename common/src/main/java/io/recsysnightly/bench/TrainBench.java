@@ -118,8 +118,8 @@ public final class TrainBench {
     double mllibLoss = new NativeAls(ctx.spark(), AlsTrainer.settings(config, false))
         .loss(oursMatrix, Factors.users(mllib), Factors.items(mllib));
     ValidationSplit split = ValidationSplit.between(train, holdout);
-    double mllibNdcg = split.score(Factors.users(mllib), Factors.items(mllib), config, 10).get("ndcg@10");
-    double nativeNdcg = split.score(ours.users(), ours.items(), config, 10).get("ndcg@10");
+    double mllibNdcg = split.ndcgAndRecall(Factors.users(mllib), Factors.items(mllib), config, 10).get("ndcg@10");
+    double nativeNdcg = split.ndcgAndRecall(ours.users(), ours.items(), config, 10).get("ndcg@10");
     split.release();
 
     Map<String, Object> f = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.recsysnightly.spark.ScalaSeqs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,7 +38,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The whole evaluation of models' top-K lists against the holdout, at several K: ranking metrics,
@@ -98,7 +98,7 @@ public final class FullEvaluator {
     Dataset<Row> relevant = holdout.groupBy("user_idx").agg(collect_list("item_idx").as("relevant"));
     // Every held-out user once per model, with the model's list when it has one.
     Dataset<Row> models = spark.createDataset(new ArrayList<>(recsByModel.keySet()), Encoders.STRING()).toDF("model");
-    Dataset<Row> joined = models.crossJoin(relevant).join(lists, CollectionConverters.asScala(List.of("model", "user_idx")).toSeq(), "left")
+    Dataset<Row> joined = models.crossJoin(relevant).join(lists, ScalaSeqs.seq(List.of("model", "user_idx")), "left")
         .join(users.select("user_idx", "segment", "n_train"), "user_idx", "left");
     joined.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> perUser = joined.map(new PerUser(spec, itemInfo), Encoders.row(PerUser.schema(spec)));

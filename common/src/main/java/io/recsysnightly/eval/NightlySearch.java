@@ -231,7 +231,7 @@ public final class NightlySearch {
     PipelineConfig c = p.apply(config).with(ConfigKeys.ALS_MAX_ITER.name(),
         Integer.toString(Math.min(config.get(ConfigKeys.TUNE_SWEEPS), config.get(ConfigKeys.ALS_MAX_ITER))));
     AlsFit fit = new NativeAls(spark, AlsTrainer.settings(c, false)).fit(matrix, null, null, null, null);
-    Map<String, Double> m = split.score(fit.users(), fit.items(), config, k);
+    Map<String, Double> m = split.ndcgAndRecall(fit.users(), fit.items(), config, k);
     fit.release();
     double score = m.get("ndcg@" + k);
     tried.put(p, score);
