@@ -135,16 +135,12 @@ public final class Baselines {
     return new Scoring(queries, items);
   }
 
-  /** Whether item-kNN's dense vectors fit the budget for this many users and items. */
-  public static boolean itemKnnFits(long users, long items) {
-    return users * items <= ITEM_KNN_MAX_FLOATS;
-  }
-
-  /** The training-user count times the item count, for the skip message. */
-  public static long itemKnnFloats(Dataset<Row> train) {
-    Row r = train.agg(org.apache.spark.sql.functions.countDistinct("user_idx"),
-        org.apache.spark.sql.functions.countDistinct("item_idx")).first();
-    return r.getLong(0) * r.getLong(1);
+  /**
+   * The training-user count times the count of items with training pairs: the floats of item-kNN's dense
+   * item vectors, read from the item info's counts rather than counted again over the training part.
+   */
+  public static long itemKnnFloats(ItemInfo items) {
+    return items.trainUsers() * Arrays.stream(items.popularity()).filter(p -> p > 0).count();
   }
 
   private static scala.collection.immutable.Seq<Float> floats(float[] v) {

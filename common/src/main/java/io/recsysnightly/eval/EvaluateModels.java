@@ -143,13 +143,12 @@ public final class EvaluateModels {
   Map<String, Object> compare(Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> users, Dataset<Row> items,
       EvalSpec spec, long nowMicros) {
     train.persist(StorageLevel.MEMORY_AND_DISK());
-    boolean knn = config.get(ConfigKeys.ITEM_KNN);
-    long knnFloats = knn ? Baselines.itemKnnFloats(train) : 0;
-    knn = knn && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
+    ItemInfo itemInfo = ItemInfo.load(items, train);
+    long knnFloats = Baselines.itemKnnFloats(itemInfo);
+    boolean knn = config.get(ConfigKeys.ITEM_KNN) && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
     AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, train, null, null, progress,
         "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
-    ItemInfo itemInfo = ItemInfo.load(items, train);
     Dataset<Row> seen = train.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("seen"),
         count(lit(1)).as("n_train"));
     Dataset<Row> userInfo = users.join(seen.select("user_idx", "n_train"), "user_idx", "right");

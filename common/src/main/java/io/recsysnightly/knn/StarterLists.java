@@ -50,7 +50,9 @@ public final class StarterLists {
    * @return {@code segment string, recs array<struct<item_idx, score, rank>>}
    */
   public static Dataset<Row> segmentLists(Dataset<Row> segmentMeans, ItemSide side, BlockedTopN topN) {
-    Dataset<Row> numbered = numbered(segmentMeans, "query_idx").cache();
+    // Cached first: numbering collects the segment names, and the means (a pass over every user vector)
+    // would otherwise be computed again for the lists.
+    Dataset<Row> numbered = numbered(segmentMeans.cache(), "query_idx").cache();
     Dataset<Row> queries = numbered.select(col("query_idx"), col("vector"),
         lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen"));
     return topN.run(queries, side).join(numbered.select("query_idx", "segment"), "query_idx")

@@ -72,6 +72,14 @@ class BaselinesTest {
   }
 
   @Test
+  void itemKnnFloatsCountOnlyItemsWithTrainingPairs() {
+    // 4 training users; items 0 and 2 have pairs, item 1 (in the catalogue, never seen) does not: 4 x 2 floats.
+    ItemInfo info = new ItemInfo(new int[] {0, 0, 0}, new String[] {"A"}, new long[] {3, 0, 2},
+        new boolean[] {true, true, true}, 3, 4);
+    assertEquals(8, Baselines.itemKnnFloats(info));
+  }
+
+  @Test
   void itemKnnIsTheSumOfCosinesToTheSeenItems() {
     Map<Integer, List<Integer>> seen = seen();
     Map<Integer, List<Integer>> usersOf = new HashMap<>();
