@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -83,18 +84,44 @@ public final class Baselines {
       long nowMicros, int n) {
     Scoring scoring = popularity(train, users, halfLifeDays, nowMicros);
     List<Row> weights = scoring.items().select(col("item_idx"), element_at(col("vector"), 1)).collectAsList();
-    Row[] sorted = weights.toArray(Row[]::new);
-    Arrays.sort(sorted, Comparator.<Row>comparingDouble(r -> -r.getFloat(1)).thenComparingInt(r -> r.getInt(0)));
-    int[] ids = new int[sorted.length];
-    float[] scores = new float[sorted.length];
-    for (int p = 0; p < sorted.length; p++) {
-      ids[p] = sorted[p].getInt(0);
-      scores[p] = sorted[p].getFloat(1);
+    int[] ids = new int[weights.size()];
+    float[] scores = new float[weights.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = weights.get(i).getInt(0);
+      scores[i] = weights.get(i).getFloat(1);
     }
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    return listsByWeight(ids, scores, scoring.queries(), n);
+  }
+
+  /**
+   * The plain most-popular lists ({@code halfLifeDays = 0} above) from training-pair counts the driver already
+   * holds ({@link ItemInfo#popularity()}: indexed by item, 0 for an item without pairs), without another pass
+   * over the training part.
+   */
+  public static Dataset<Row> popularityLists(long[] pairCounts, Dataset<Row> users, int n) {
+    int[] ids = IntStream.range(0, pairCounts.length).filter(i -> pairCounts[i] > 0).toArray();
+    float[] scores = new float[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      scores[i] = pairCounts[ids[i]];
+    }
+    return listsByWeight(ids, scores, users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"),
+        col("seen")), n);
+  }
+
+  /** The items sorted once on the driver (weight descending, ties to the smaller id), then each user's first n unseen. */
+  private static Dataset<Row> listsByWeight(int[] itemIds, float[] weights, Dataset<Row> queries, int n) {
+    Integer[] byWeight = IntStream.range(0, itemIds.length).boxed().toArray(Integer[]::new);
+    Arrays.sort(byWeight, Comparator.<Integer>comparingDouble(p -> -weights[p]).thenComparingInt(p -> itemIds[p]));
+    int[] ids = new int[byWeight.length];
+    float[] scores = new float[byWeight.length];
+    for (int p = 0; p < byWeight.length; p++) {
+      ids[p] = itemIds[byWeight[p]];
+      scores[p] = weights[byWeight[p]];
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(queries.sparkSession().sparkContext());
     Broadcast<int[]> order = jsc.broadcast(ids);
     Broadcast<float[]> orderScores = jsc.broadcast(scores);
-    return scoring.queries().map(new FirstUnseen(order, orderScores, n), Encoders.row(BlockedTopN.OUTPUT));
+    return queries.map(new FirstUnseen(order, orderScores, n), Encoders.row(BlockedTopN.OUTPUT));
   }
 
   /**

@@ -166,7 +166,8 @@ public final class EvaluateModels {
     Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
         ? measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec) : Map.of();
 
-    lists.put(POPULARITY, Baselines.popularityLists(train, holdoutUsers, 0, nowMicros, spec.maxK()));
+    // The plain counts are the item info's: no pass over the training part for them.
+    lists.put(POPULARITY, Baselines.popularityLists(itemInfo.popularity(), holdoutUsers, spec.maxK()));
     double halfLife = config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS);
     lists.put(POPULARITY_DECAYED, Baselines.popularityLists(train, holdoutUsers, halfLife, nowMicros, spec.maxK()));
     if (knn) {
@@ -180,8 +181,8 @@ public final class EvaluateModels {
         .join(users, "user_idx", "left")), alsItems, topK);
     Dataset<Row> newcomers = holdoutUsers.select("user_idx").join(users, "user_idx", "left");
     lists.put(STARTER_SEGMENT, StarterLists.listFor(newcomers, segmentLists).withColumnRenamed("user_idx", "query_idx"));
-    lists.put(STARTER_POPULARITY, Baselines.popularityLists(train, newcomers.select(col("user_idx"),
-        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), 0, nowMicros, spec.maxK()));
+    lists.put(STARTER_POPULARITY, Baselines.popularityLists(itemInfo.popularity(), newcomers.select(col("user_idx"),
+        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), spec.maxK()));
 
     progress.phase("evaluating " + lists.size() + " models' lists on the holdout in one pass: "
         + String.join(", ", lists.keySet()));

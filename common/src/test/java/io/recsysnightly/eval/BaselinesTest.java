@@ -151,6 +151,12 @@ class BaselinesTest {
         Map<Integer, String> direct = lists(Baselines.popularityLists(train, who, halfLife, NOW, 3));
         assertEquals(kernel, direct, "half-life " + halfLife);
         assertEquals(5, direct.size());
+        if (halfLife == 0) {
+          // From the item info's pair counts (an unseen catalogue item at index 9, count 0, stays out).
+          long[] counts = java.util.Arrays.copyOf(ItemInfo.load(train.select(col("item_idx"), lit("c").as("category"))
+              .distinct(), train).popularity(), 10);
+          assertEquals(kernel, lists(Baselines.popularityLists(counts, who, 3)), "from pair counts");
+        }
       }
     }
   }
