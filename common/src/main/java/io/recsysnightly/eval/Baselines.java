@@ -66,8 +66,7 @@ public final class Baselines {
         : lit(1.0);
     Dataset<Row> items = train.groupBy("item_idx").agg(sum(weight).cast("float").as("pop"))
         .select(col("item_idx"), array(col("pop")).as("vector"));
-    Dataset<Row> queries = users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"), col("seen"));
-    return new Scoring(queries, items);
+    return new Scoring(popularityQueries(users), items);
   }
 
   /**
@@ -104,8 +103,12 @@ public final class Baselines {
     for (int i = 0; i < ids.length; i++) {
       scores[i] = pairCounts[ids[i]];
     }
-    return listsByWeight(ids, scores, users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"),
-        col("seen")), n);
+    return listsByWeight(ids, scores, popularityQueries(users), n);
+  }
+
+  /** Every user as the rank-1 query [1] of the popularity "factorisation", with their seen items. */
+  private static Dataset<Row> popularityQueries(Dataset<Row> users) {
+    return users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"), col("seen"));
   }
 
   /** The items sorted once on the driver (weight descending, ties to the smaller id), then each user's first n unseen. */
