@@ -110,6 +110,11 @@ public final class ConfigKeys {
           + "bench --stage train --warm-start measures how many reach a cold fit's objective.");
   public static final ConfigKey<Double> ALS_ALPHA = doubleIn("recsys.als.alpha", "1", 0, 1e9,
       "Confidence slope: c = 1 + alpha * r, r after the confidence transform.");
+  public static final ConfigKey<Boolean> ALS_PARAMS_FROM_DATA = bool("recsys.als.params-from-data", "true",
+      "train replaces recsys.als.alpha, reg-param and the regularisation keys by values derived from the training "
+          + "part: alpha from its density and mean rating, an unscaled lambda (frequency, nu 0) equal to the mean "
+          + "confidence per row (docs/quality.md). They are what train fits with when recsys.tune.nightly=false, and "
+          + "the point the nightly search starts from. false: the configured values as they are.");
   public static final ConfigKey<String> CONFIDENCE = oneOf("recsys.als.confidence", "linear",
       "Transform of the strength r given to ALS: linear (r) or log (ln(1 + r/epsilon)).", "linear", "log");
   public static final ConfigKey<Double> LOG_EPSILON = doubleIn("recsys.als.log-epsilon", "1", 1e-9, 1e9,

@@ -4,6 +4,7 @@ import io.recsysnightly.als.AlsFit;
 import io.recsysnightly.als.AlsMatrix;
 import io.recsysnightly.als.AlsTrainer;
 import io.recsysnightly.als.Confidence;
+import io.recsysnightly.als.DataDerivedParams;
 import io.recsysnightly.als.NativeAls;
 import io.recsysnightly.als.Regularization;
 import io.recsysnightly.als.TrainedParams;
@@ -95,11 +96,13 @@ public final class NightlySearch {
   /**
    * The parameters a train (or evaluate) run fits with: the search's choice on a validation split of the
    * training part when {@code recsys.tune.nightly} is on (seeded with the parameters of the previous train
-   * run, recorded under {@code tuning} in {@code metrics}), else the configured ones.
+   * run, recorded under {@code tuning} in {@code metrics}), else the configured ones. With
+   * {@code recsys.als.params-from-data} α and λ are first derived from the training part (recorded
+   * under {@code params_from_data}): they are then the configured point.
    */
   public static PipelineConfig choose(RunContext ctx, Map<String, Object> metrics, StepReport report,
       Progress progress) {
-    PipelineConfig config = ctx.config();
+    PipelineConfig config = startingPoint(ctx, metrics, report, progress);
     if (!config.get(ConfigKeys.TUNE_NIGHTLY)) {
       return config;
     }
@@ -120,6 +123,22 @@ public final class NightlySearch {
         + result.record().get("stopped_by"));
     report.phaseDone("nightly search");
     return result.chosen();
+  }
+
+  /** The configuration, with α and λ derived from the training part when {@code recsys.als.params-from-data}. */
+  private static PipelineConfig startingPoint(RunContext ctx, Map<String, Object> metrics, StepReport report,
+      Progress progress) {
+    PipelineConfig config = ctx.config();
+    if (!config.get(ConfigKeys.ALS_PARAMS_FROM_DATA)) {
+      return config;
+    }
+    progress.phase("deriving alpha and lambda from the training part");
+    DataDerivedParams.Stats stats = DataDerivedParams.stats(ctx.read(ctx.paths().matrixTrain()),
+        Confidence.from(config));
+    PipelineConfig derived = DataDerivedParams.apply(config, stats);
+    metrics.put("params_from_data", DataDerivedParams.record(stats, derived));
+    report.metric("parameters derived from the data", DataDerivedParams.label(stats, derived));
+    return derived;
   }
 
   private final SparkSession spark;

@@ -62,7 +62,7 @@ class ColdStartTest {
         .file("recsys.input.items", "items.csv", "item_id,category,created_ts,available", items.toArray(new String[0]))
         .file("recsys.input.users", "users.csv", "user_id,segment", users.toArray(new String[0]))
         .set("recsys.als.rank", "4").set("recsys.als.max-iter", "5").set("recsys.eval.enabled", "false")
-        .set("recsys.tune.nightly", "false")
+        .set("recsys.tune.nightly", "false").set("recsys.als.params-from-data", "false")
         .set("recsys.als.alpha", String.valueOf(ALPHA)).set("recsys.als.reg-param", String.valueOf(REG));
     new BuildMatrix(in.context(NIGHT1)).execute();
     new TrainAls(in.context(NIGHT1)).execute();

@@ -27,7 +27,7 @@ final class SmallRun {
       "recsys.input.blocklist=", "recsys.als.rank=4", "recsys.als.max-iter=3", "recsys.candidates.n=10",
       "recsys.publish.list-size=5", "recsys.similar.m=5", "recsys.split.min-interactions=4",
       // The parameters are pinned (tests compare runs and force outcomes); NightlySearchTest covers the search.
-      "recsys.tune.nightly=false",
+      "recsys.tune.nightly=false", "recsys.als.params-from-data=false",
       // Random data: ALS need not beat popularity; the other gate checks stay on.
       "recsys.gate.require-beat-baseline=false");
 
