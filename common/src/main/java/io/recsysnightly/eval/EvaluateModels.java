@@ -120,6 +120,8 @@ public final class EvaluateModels {
     Confidence confidence = Confidence.from(config);
     Dataset<Row> train = ctx.read(ctx.paths().matrixTrain());
     Dataset<Row> fullHoldout = ctx.read(ctx.paths().matrixHoldout());
+    // A phase of its own, so that the profile does not file these counts under the phase before.
+    progress.phase("evaluation: counting the held-out users and the training part's items");
     long holdoutUsers = fullHoldout.select("user_idx").distinct().count();
     Dataset<Row> holdout = UserSample.atMost(fullHoldout, holdoutUsers, config.get(ConfigKeys.EVAL_MAX_USERS),
         config.get(ConfigKeys.SEED));

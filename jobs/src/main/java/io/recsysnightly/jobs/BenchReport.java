@@ -24,6 +24,10 @@ final class BenchReport {
     }
     sb.append(String.format(Locale.ROOT, "  native vs ALS.fit: %.1fx faster, objective ratio %.4f%n",
         num(f.get("speedup")), num(f.get("loss_ratio_native_over_mllib"))));
+    Map<?, ?> ours = (Map<?, ?>) f.get("native");
+    sb.append(String.format(Locale.ROOT, "  native: matrix build %.2f s + fit %.2f s (the part comparable with the "
+        + "implicit library's fit) + factor tables%n", num(ours.get("matrix_build_median_s")),
+        num(ours.get("fit_only_median_s"))));
     if (f.get("warm_start") instanceof Map<?, ?> warm) {
       sb.append(String.format(Locale.ROOT, "  warm start, night two (%s interactions): warm reaches the cold objective "
           + "after %s of %s sweeps%n", warm.get("night_two_interactions"), warm.get("warm_sweeps_to_cold_objective"),
