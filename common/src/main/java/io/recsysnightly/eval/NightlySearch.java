@@ -1,5 +1,7 @@
 package io.recsysnightly.eval;
 
+import static org.apache.spark.sql.functions.avg;
+
 import io.recsysnightly.als.AlsFit;
 import io.recsysnightly.als.AlsMatrix;
 import io.recsysnightly.als.AlsTrainer;
@@ -27,7 +29,8 @@ import org.apache.spark.sql.SparkSession;
  * train's nightly choice of rank, λ, α and the regularisation form (with its α₀ and ν): a coordinate
  * search on log scales over a validation split carved from the training part, with the native solver.
  * It starts from the configured point, last night's choice and the configured point carried to the
- * other regularisation form; it moves one parameter at a time (λ, α and α₀ by ×10, then ×√10, ..., rank
+ * other regularisation form; it moves one parameter at a time (λ, α and α₀ by ×10, then ×√10, ..., α
+ * with λ scaled by the mean confidence 1 + α·r̄, rank
  * to the neighbouring value of {@code recsys.tune.ranks}, ν by 0.5, the form with λ carried over), keeps a move that
  * raises validation NDCG@K, and stops when no move does at the finest steps, after
  * {@code recsys.tune.trials} fits of {@code recsys.tune.sweeps} sweeps each, or at
@@ -167,6 +170,8 @@ public final class NightlySearch {
         config.get(ConfigKeys.ALS_BLOCKS));
     double meanPerUser = (double) matrix.users().interactions() / Math.max(1, matrix.users().rows());
     long items = matrix.items().rows();
+    Row mean = split.fit().agg(avg(Confidence.from(config).rating("strength"))).first();
+    double meanRating = mean.isNullAt(0) ? 0 : mean.getDouble(0);
 
     Point configured = Point.of(config).normalised();
     Point frequencyTemplate = configured.frequency() ? configured : new Point(0, 0, 0, true, 0, 1);
@@ -200,7 +205,8 @@ public final class NightlySearch {
     search:
     while (true) {
       boolean improved = false;
-      for (Point move : moves(best, lambdaStep, alphaStep, ranks, frequencyTemplate, meanPerUser, items)) {
+      for (Point move : moves(best, lambdaStep, alphaStep, ranks, frequencyTemplate, meanPerUser, items,
+          meanRating)) {
         if (tried.containsKey(move)) {
           continue;
         }
@@ -265,12 +271,16 @@ public final class NightlySearch {
 
   /** The neighbours of {@code p}, in the order they are tried. */
   private static List<Point> moves(Point p, double lambdaStep, double alphaStep, List<Integer> ranks,
-      Point frequencyTemplate, double meanPerUser, long items) {
+      Point frequencyTemplate, double meanPerUser, long items, double meanRating) {
     List<Point> out = new ArrayList<>();
     out.add(new Point(p.rank(), p.lambda() * lambdaStep, p.alpha(), p.frequency(), p.exponent(), p.unobservedWeight()));
     out.add(new Point(p.rank(), p.lambda() / lambdaStep, p.alpha(), p.frequency(), p.exponent(), p.unobservedWeight()));
-    out.add(new Point(p.rank(), p.lambda(), p.alpha() * alphaStep, p.frequency(), p.exponent(), p.unobservedWeight()));
-    out.add(new Point(p.rank(), p.lambda(), p.alpha() / alphaStep, p.frequency(), p.exponent(), p.unobservedWeight()));
+    // α moves carry λ along with the mean confidence 1 + α·r̄: the best λ grows with it (docs/quality.md,
+    // "Derived from the data"), so a move with λ fixed would mostly measure a λ too weak or too strong.
+    for (double alpha : new double[] {p.alpha() == 0 ? 1 : p.alpha() * alphaStep, p.alpha() / alphaStep}) {
+      double lambda = p.lambda() * (1 + alpha * meanRating) / (1 + p.alpha() * meanRating);
+      out.add(new Point(p.rank(), lambda, alpha, p.frequency(), p.exponent(), p.unobservedWeight()));
+    }
     int at = ranks.indexOf(p.rank());
     for (int r : ranks) {
       int i = ranks.indexOf(r);
