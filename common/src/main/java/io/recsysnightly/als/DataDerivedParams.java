@@ -30,9 +30,12 @@ import org.apache.spark.sql.Row;
  * λ·n form, λ is carried over so that an average user's penalty is the same.
  */
 public final class DataDerivedParams {
-  /** Observed confidence / all cells' weight that the α rule aims at (fitted, see the class comment). */
+  /** Observed confidence / all cells' weight that the α rule aims at (read off the grids in docs/quality.md). */
   static final double OBSERVED_SHARE = 0.05;
-  /** Bounds of the derived α: beyond 100 the confidences of a strong and a weak interaction drown λ's effect. */
+  /**
+   * Upper bound of the derived α. The rule was measured up to α ≈ 100 (medium, density 5·10⁻⁴); a near-empty
+   * matrix would otherwise get thousands, where nothing was measured.
+   */
   static final double MAX_ALPHA = 100;
 
   /**
