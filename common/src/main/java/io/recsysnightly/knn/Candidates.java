@@ -63,11 +63,12 @@ public final class Candidates {
       ctx.writeAtomically(topN.run(queries, side).withColumnRenamed("query_idx", "user_idx"), ctx.paths().candidates());
     }
     Dataset<Row> written = ctx.read(ctx.paths().candidates());
-    report.count("users scored", written.count());
+    long scored = written.count();
+    report.count("users scored", scored);
     report.count("users with an empty list", written.where("size(recs) = 0").count());
     long itemCount = itemVectors.count();
     report.count("items scorable", itemCount);
-    report.phaseDone("user candidates");
+    report.phaseDone("user candidates", scored, "users");
 
     progress.phase("starter lists per user segment and per item category");
     Dataset<Row> personal = userVectors.where(col("source").isin(ColdStart.ALS, ColdStart.FOLD_IN))
@@ -85,8 +86,9 @@ public final class Candidates {
       ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
           config.get(ConfigKeys.BLOCK_SIZE), Scoring.from(config, ConfigKeys.SIMILAR_SCORING)), ctx.paths().similarItems());
     }
-    report.count("items with similar lists", ctx.read(ctx.paths().similarItems()).count());
-    report.phaseDone("similar items");
+    long withSimilar = ctx.read(ctx.paths().similarItems()).count();
+    report.count("items with similar lists", withSimilar);
+    report.phaseDone("similar items", withSimilar, "items");
 
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());

@@ -74,7 +74,7 @@ public final class BuildMatrix {
           + "the day's events have landed.", ctx.paths().input(config.get(ConfigKeys.INPUT_EVENTS)));
     }
     quarantine(annotated, forgotten, rowsIn);
-    report.phaseDone("validate");
+    report.phaseDone("validate", rowsIn, "event rows");
 
     progress.phase("weighting events into interaction strengths");
     InteractionWeighter weighter = InteractionWeighter.from(config);
@@ -85,7 +85,7 @@ public final class BuildMatrix {
     pairs.persist(StorageLevel.MEMORY_AND_DISK());
     report.count("events used", events.keptCount() - events.overCap());
     report.count("events over per-user cap", events.overCap());
-    report.phaseDone("weight");
+    report.phaseDone("weight", events.keptCount(), "events");
 
     progress.phase("mapping ids to persisted indices");
     Optional<Dataset<Row>> catalogue = reader.readOptional(InputSpec.ITEMS).map(BuildMatrix::cleanCatalogue);
@@ -102,7 +102,7 @@ public final class BuildMatrix {
     itemIds = itemIds.distinct();
     Dataset<Row> userMap = persistIdMap("users", userIds, forgotten);
     Dataset<Row> itemMap = persistIdMap("items", itemIds, ctx.spark().createDataFrame(List.of(), ID_ONLY));
-    report.phaseDone("id maps");
+    report.phaseDone("id maps", report.countOf("users in id map") + report.countOf("items in id map"), "ids");
 
     progress.phase("splitting train and holdout");
     Dataset<Row> matrix = pairs
@@ -116,14 +116,15 @@ public final class BuildMatrix {
     Dataset<Row> all = ctx.read(ctx.paths().matrixAll());
     ctx.writeAtomically(all.where("NOT holdout").drop("holdout"), ctx.paths().matrixTrain());
     ctx.writeAtomically(all.where("holdout").drop("holdout"), ctx.paths().matrixHoldout());
-    report.count("interactions (user, item)", all.count());
+    long interactions = all.count();
+    report.count("interactions (user, item)", interactions);
     report.count("  train", ctx.read(ctx.paths().matrixTrain()).count());
     report.count("  holdout", ctx.read(ctx.paths().matrixHoldout()).count());
-    report.phaseDone("split");
+    report.phaseDone("split", interactions, "interactions");
 
     progress.phase("writing user, item and blocklist tables");
     writeEntities(all, userMap, userIds, itemMap, itemIds, catalogue, users, reader);
-    report.phaseDone("entities");
+    report.phaseDone("entities", report.countOf("users known") + report.countOf("items known"), "entities");
 
     annotated.unpersist();
     events.distinct().unpersist();

@@ -19,6 +19,7 @@ public final class StepReport {
   private final String step;
   private final Map<String, Object> counts = new LinkedHashMap<>();
   private final Map<String, Double> timings = new LinkedHashMap<>();
+  private final Map<String, Throughput> throughput = new LinkedHashMap<>();
   private final Map<String, Object> metrics = new LinkedHashMap<>();
   private final Map<String, String> outputs = new LinkedHashMap<>();
   private final long startNanos = System.nanoTime();
@@ -56,6 +57,23 @@ public final class StepReport {
     return this;
   }
 
+  /**
+   * {@link #phaseDone(String)}, also recording what the phase went through ({@code rows} of {@code unit}),
+   * so the summary can say how fast it went: a slow phase shows as a low rate, whatever the data's size.
+   */
+  public StepReport phaseDone(String phase, long rows, String unit) {
+    phaseDone(phase);
+    throughput.put(phase, new Throughput(rows, unit, timings.get(phase)));
+    return this;
+  }
+
+  /** What a phase went through and in how long (its whole time, if it ran more than once). */
+  public record Throughput(long rows, String unit, double seconds) {
+    public double perSecond() {
+      return seconds > 0 ? rows / seconds : 0;
+    }
+  }
+
   /** Seconds from construction to {@link #finished()} (or to now while the step runs). */
   public double totalSeconds() {
     return ((endNanos < 0 ? System.nanoTime() : endNanos) - startNanos) / 1e9;
@@ -75,6 +93,10 @@ public final class StepReport {
 
   public Map<String, Double> timings() {
     return Collections.unmodifiableMap(timings);
+  }
+
+  public Map<String, Throughput> throughput() {
+    return Collections.unmodifiableMap(throughput);
   }
 
   public Map<String, Object> metrics() {
@@ -97,6 +119,10 @@ public final class StepReport {
     Map<String, Double> rounded = new LinkedHashMap<>();
     timings.forEach((k, v) -> rounded.put(k, round(v)));
     map.put("timings_seconds", rounded);
+    Map<String, Object> rates = new LinkedHashMap<>();
+    throughput.forEach((phase, t) -> rates.put(phase, Map.of("rows", t.rows(), "unit", t.unit(),
+        "per_second", Math.round(t.perSecond()))));
+    map.put("throughput", rates);
     map.put("metrics", metrics);
     map.put("outputs", outputs);
     return map;

@@ -13,7 +13,7 @@ public final class Summary {
     sb.append(title).append("=".repeat(Math.max(0, 72 - title.length()))).append('\n');
     section(sb, "rows", report.counts());
     section(sb, "metrics", report.metrics());
-    section(sb, "timings", report.timings());
+    timings(sb, report);
     section(sb, "output", report.outputs());
     sb.append("=".repeat(72)).append('\n');
     return sb.toString();
@@ -25,14 +25,24 @@ public final class Summary {
     }
     sb.append("  ").append(name).append('\n');
     for (Map.Entry<String, ?> e : entries.entrySet()) {
-      sb.append(String.format(Locale.ROOT, "    %-42s %s%n", e.getKey(), format(name, e.getValue())));
+      sb.append(String.format(Locale.ROOT, "    %-42s %s%n", e.getKey(), format(e.getValue())));
     }
   }
 
-  private static String format(String section, Object value) {
-    if (section.equals("timings") && value instanceof Double d) {
-      return seconds(d);
+  /** Each phase's seconds and, where the step recorded what it went through, its rate. */
+  private static void timings(StringBuilder sb, StepReport report) {
+    if (report.timings().isEmpty()) {
+      return;
     }
+    sb.append("  timings\n");
+    for (Map.Entry<String, Double> e : report.timings().entrySet()) {
+      StepReport.Throughput t = report.throughput().get(e.getKey());
+      String rate = t == null ? "" : String.format(Locale.ROOT, "  (%,.0f %s/s)", t.perSecond(), t.unit());
+      sb.append(String.format(Locale.ROOT, "    %-42s %s%s%n", e.getKey(), seconds(e.getValue()), rate));
+    }
+  }
+
+  private static String format(Object value) {
     if (value instanceof Double d) {
       return String.format(Locale.ROOT, "%.4f", d);
     }

@@ -74,7 +74,7 @@ public final class Rerank {
     Dataset<Row> lists = rerank(candidates.join(interacted, "user_idx", "left"), reranker, sharedFilter);
     ctx.writeAtomically(lists.orderBy("user_idx"), ctx.paths().rerankedLists());
     countLists(ctx.read(ctx.paths().rerankedLists()), rules.listSize());
-    report.phaseDone("re-rank");
+    report.phaseDone("re-rank", report.countOf("users"), "users");
 
     // Starter lists get the same rules; nobody behind them has interacted with anything.
     progress.phase("re-ranking the segment starter lists");
