@@ -218,9 +218,19 @@ public final class NativeAls {
       long otherRows) {
     int k = s.rank();
     RowSolver solver = new RowSolver(k, gram, s.alpha(), s.regularization().unobservedWeight());
-    for (int row = 0; row < block.size(); row++) {
-      int from = block.ptr()[row];
-      int to = block.ptr()[row + 1];
+    int[] ptr = block.ptr();
+    int row = 0;
+    if (!s.cholesky()) {
+      // Rows two at a time: they share each pass over the Gram matrix (RowSolver.conjugateGradientPair).
+      for (; row + 1 < block.size(); row += 2) {
+        solver.conjugateGradientPair(y, block.cols(), block.ratings(), ptr[row], ptr[row + 1],
+            s.regularization().of(ptr[row + 1] - ptr[row], otherRows), ptr[row + 1], ptr[row + 2],
+            s.regularization().of(ptr[row + 2] - ptr[row + 1], otherRows), x, row * k, (row + 1) * k, s.cgSteps());
+      }
+    }
+    for (; row < block.size(); row++) {
+      int from = ptr[row];
+      int to = ptr[row + 1];
       double lambda = s.regularization().of(to - from, otherRows);
       if (s.cholesky()) {
         solver.cholesky(y, block.cols(), block.ratings(), from, to, lambda, x, row * k);

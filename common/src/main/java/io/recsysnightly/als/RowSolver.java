@@ -23,11 +23,25 @@ public final class RowSolver {
   private final float[] gram;
   private final double alpha;
   private final double unobservedWeight;
-  private final float[] r;
-  private final float[] p;
-  private final float[] ap;
+  private final Cg first;
+  private final Cg second;
   private final double[] a;
   private final double[] b;
+
+  /** One row's conjugate-gradient state: residual, direction, A·direction, ‖residual‖², still running. */
+  private static final class Cg {
+    final float[] r;
+    final float[] p;
+    final float[] ap;
+    double rs;
+    boolean live;
+
+    Cg(int k) {
+      r = new float[k];
+      p = new float[k];
+      ap = new float[k];
+    }
+  }
 
   /**
    * @param gram α₀·YᵀY, row-major k x k
@@ -39,9 +53,8 @@ public final class RowSolver {
     this.gram = gram;
     this.alpha = alpha;
     this.unobservedWeight = unobservedWeight;
-    this.r = new float[k];
-    this.p = new float[k];
-    this.ap = new float[k];
+    this.first = new Cg(k);
+    this.second = new Cg(k);
     this.a = new double[k * k];
     this.b = new double[k];
   }
@@ -58,45 +71,91 @@ public final class RowSolver {
    */
   public void conjugateGradient(float[] y, int[] cols, float[] ratings, int from, int to, double lambda,
       float[] x, int xOff, int steps) {
-    // r = b − A x
-    symv(x, xOff, r);
+    symv(x, xOff, first.r);
+    begin(first, y, cols, ratings, from, to, lambda, x, xOff);
+    for (int step = 0; step < steps && first.live; step++) {
+      symv(first.p, 0, first.ap);
+      advance(first, y, cols, ratings, from, to, lambda, x, xOff);
+    }
+  }
+
+  /**
+   * {@link #conjugateGradient} on two rows at once, with the same arithmetic (same results to the
+   * bit): each step's product with the Gram matrix is done for both rows in one pass over it. At rank
+   * 64 and above that product is half a step's cost, and it is bound by reading the k x k matrix from
+   * the cache, so sharing the read saves most of one of the two.
+   */
+  public void conjugateGradientPair(float[] y, int[] cols, float[] ratings, int from0, int to0, double lambda0,
+      int from1, int to1, double lambda1, float[] x, int xOff0, int xOff1, int steps) {
+    symv2(x, xOff0, x, xOff1, first.r, second.r);
+    begin(first, y, cols, ratings, from0, to0, lambda0, x, xOff0);
+    begin(second, y, cols, ratings, from1, to1, lambda1, x, xOff1);
+    for (int step = 0; step < steps; step++) {
+      if (first.live && second.live) {
+        symv2(first.p, 0, second.p, 0, first.ap, second.ap);
+      } else if (first.live) {
+        symv(first.p, 0, first.ap);
+      } else if (second.live) {
+        symv(second.p, 0, second.ap);
+      } else {
+        break;
+      }
+      if (first.live) {
+        advance(first, y, cols, ratings, from0, to0, lambda0, x, xOff0);
+      }
+      if (second.live) {
+        advance(second, y, cols, ratings, from1, to1, lambda1, x, xOff1);
+      }
+    }
+  }
+
+  /** r = b − A x, given {@code c.r} = gram·x; p = r. */
+  private void begin(Cg c, float[] y, int[] cols, float[] ratings, int from, int to, double lambda, float[] x,
+      int xOff) {
+    float[] r = c.r;
     for (int f = 0; f < k; f++) {
       r[f] = (float) (-r[f] - lambda * x[xOff + f]);
     }
     for (int j = from; j < to; j++) {
       int yOff = cols[j] * k;
-      double c = 1 + alpha * Math.abs(ratings[j]);
-      double target = ratings[j] > 0 ? c : 0;
-      float s = (float) (target - (c - unobservedWeight) * dot(y, yOff, x, xOff));
+      double conf = 1 + alpha * Math.abs(ratings[j]);
+      double target = ratings[j] > 0 ? conf : 0;
+      float s = (float) (target - (conf - unobservedWeight) * dot(y, yOff, x, xOff));
       axpy(s, y, yOff, r, 0);
     }
-    System.arraycopy(r, 0, p, 0, k);
-    double rsOld = dot(r, 0, r, 0);
-    for (int step = 0; step < steps && rsOld > 1e-20; step++) {
-      // ap = A p
-      symv(p, 0, ap);
-      for (int f = 0; f < k; f++) {
-        ap[f] += (float) (lambda * p[f]);
-      }
-      for (int j = from; j < to; j++) {
-        int yOff = cols[j] * k;
-        double c = 1 + alpha * Math.abs(ratings[j]);
-        axpy((float) ((c - unobservedWeight) * dot(y, yOff, p, 0)), y, yOff, ap, 0);
-      }
-      double pAp = dot(p, 0, ap, 0);
-      if (!(pAp > 0)) {
-        break;
-      }
-      float step0 = (float) (rsOld / pAp);
-      axpy(step0, p, 0, x, xOff);
-      axpy(-step0, ap, 0, r, 0);
-      double rsNew = dot(r, 0, r, 0);
-      float beta = (float) (rsNew / rsOld);
-      for (int f = 0; f < k; f++) {
-        p[f] = r[f] + beta * p[f];
-      }
-      rsOld = rsNew;
+    System.arraycopy(r, 0, c.p, 0, k);
+    c.rs = dot(r, 0, r, 0);
+    c.live = c.rs > 1e-20;
+  }
+
+  /** One step, given {@code c.ap} = gram·p: ap = A p, then x, r and p move; stops the row when done. */
+  private void advance(Cg c, float[] y, int[] cols, float[] ratings, int from, int to, double lambda, float[] x,
+      int xOff) {
+    float[] p = c.p;
+    float[] ap = c.ap;
+    for (int f = 0; f < k; f++) {
+      ap[f] += (float) (lambda * p[f]);
     }
+    for (int j = from; j < to; j++) {
+      int yOff = cols[j] * k;
+      double conf = 1 + alpha * Math.abs(ratings[j]);
+      axpy((float) ((conf - unobservedWeight) * dot(y, yOff, p, 0)), y, yOff, ap, 0);
+    }
+    double pAp = dot(p, 0, ap, 0);
+    if (!(pAp > 0)) {
+      c.live = false;
+      return;
+    }
+    float step = (float) (c.rs / pAp);
+    axpy(step, p, 0, x, xOff);
+    axpy(-step, ap, 0, c.r, 0);
+    double rsNew = dot(c.r, 0, c.r, 0);
+    float beta = (float) (rsNew / c.rs);
+    for (int f = 0; f < k; f++) {
+      p[f] = c.r[f] + beta * p[f];
+    }
+    c.rs = rsNew;
+    c.live = rsNew > 1e-20;
   }
 
   /** The exact solve of the row's normal equations (A built in double precision, then Cholesky). */
@@ -135,8 +194,8 @@ public final class RowSolver {
   /** The row's share of the objective, without the other side's regularisation. */
   public double loss(float[] y, int[] cols, float[] ratings, int from, int to, double lambda, float[] x,
       int xOff) {
-    symv(x, xOff, r);
-    double unobserved = dot(x, xOff, r, 0);
+    symv(x, xOff, first.r);
+    double unobserved = dot(x, xOff, first.r, 0);
     double sum = unobserved + lambda * dot(x, xOff, x, xOff);
     for (int j = from; j < to; j++) {
       double c = 1 + alpha * Math.abs(ratings[j]);
@@ -173,6 +232,14 @@ public final class RowSolver {
       a2.intoArray(out, c + 2 * lanes);
       a3.intoArray(out, c + 3 * lanes);
     }
+    symvColumns(v, off, out, c);
+  }
+
+  /** Columns {@code [from, k)} of out = gram · v, one vector (then one column) at a time. */
+  private void symvColumns(float[] v, int off, float[] out, int from) {
+    int lanes = S.length();
+    int bound = S.loopBound(k);
+    int c = from;
     for (; c < bound; c += lanes) {
       FloatVector acc = FloatVector.zero(S);
       for (int f = 0, base = c; f < k; f++, base += k) {
@@ -186,6 +253,52 @@ public final class RowSolver {
         sum += gram[f * k + c] * v[off + f];
       }
       out[c] = sum;
+    }
+  }
+
+  /** out0 = gram · v0[off0 ..], out1 = gram · v1[off1 ..] in one pass over gram, each summed as {@link #symv} sums it. */
+  private void symv2(float[] v0, int off0, float[] v1, int off1, float[] out0, float[] out1) {
+    int lanes = S.length();
+    int bound = S.loopBound(k);
+    int c = 0;
+    for (; c + 4 * lanes <= bound; c += 4 * lanes) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      FloatVector a2 = FloatVector.zero(S);
+      FloatVector a3 = FloatVector.zero(S);
+      FloatVector b0 = FloatVector.zero(S);
+      FloatVector b1 = FloatVector.zero(S);
+      FloatVector b2 = FloatVector.zero(S);
+      FloatVector b3 = FloatVector.zero(S);
+      for (int f = 0, base = c; f < k; f++, base += k) {
+        FloatVector vf = FloatVector.broadcast(S, v0[off0 + f]);
+        FloatVector wf = FloatVector.broadcast(S, v1[off1 + f]);
+        FloatVector g0 = FloatVector.fromArray(S, gram, base);
+        FloatVector g1 = FloatVector.fromArray(S, gram, base + lanes);
+        FloatVector g2 = FloatVector.fromArray(S, gram, base + 2 * lanes);
+        FloatVector g3 = FloatVector.fromArray(S, gram, base + 3 * lanes);
+        a0 = g0.lanewise(VectorOperators.FMA, vf, a0);
+        a1 = g1.lanewise(VectorOperators.FMA, vf, a1);
+        a2 = g2.lanewise(VectorOperators.FMA, vf, a2);
+        a3 = g3.lanewise(VectorOperators.FMA, vf, a3);
+        b0 = g0.lanewise(VectorOperators.FMA, wf, b0);
+        b1 = g1.lanewise(VectorOperators.FMA, wf, b1);
+        b2 = g2.lanewise(VectorOperators.FMA, wf, b2);
+        b3 = g3.lanewise(VectorOperators.FMA, wf, b3);
+      }
+      a0.intoArray(out0, c);
+      a1.intoArray(out0, c + lanes);
+      a2.intoArray(out0, c + 2 * lanes);
+      a3.intoArray(out0, c + 3 * lanes);
+      b0.intoArray(out1, c);
+      b1.intoArray(out1, c + lanes);
+      b2.intoArray(out1, c + 2 * lanes);
+      b3.intoArray(out1, c + 3 * lanes);
+    }
+    if (c < k) {
+      // The few columns past the last block of four vectors: as symv does them, one vector at a time.
+      symvColumns(v0, off0, out0, c);
+      symvColumns(v1, off1, out1, c);
     }
   }
 

@@ -156,6 +156,47 @@ class NativeAlsTest {
     }
   }
 
+  /**
+   * Two rows solved together take the same steps as each solved alone, to the bit, at ranks that use
+   * the shared Gram pass and its remainder columns; with few and with many steps (rows then stop at
+   * different steps).
+   */
+  @Test
+  void pairedRowSolvesEqualSingleOnes() {
+    Random rnd = new Random(5);
+    int items = 300;
+    for (int k : new int[] {70, 128}) {
+      float[] flat = new float[items * k];
+      for (int i = 0; i < flat.length; i++) {
+        flat[i] = (float) (rnd.nextGaussian() * 0.3);
+      }
+      double[] g = new double[k * k];
+      RowSolver.addGram(flat, items, k, g);
+      float[] gram = new float[k * k];
+      for (int i = 0; i < g.length; i++) {
+        gram[i] = (float) g[i];
+      }
+      RowSolver solver = new RowSolver(k, gram, 2.0, 1.0);
+      for (int steps : new int[] {3, 2 * k}) {
+        int[] cols = rnd.ints(0, items).limit(60).toArray();
+        float[] r = new float[cols.length];
+        for (int j = 0; j < r.length; j++) {
+          r[j] = rnd.nextInt(4) - 0.5f;
+        }
+        float[] start = new float[2 * k];
+        for (int f = 0; f < start.length; f++) {
+          start[f] = (float) rnd.nextGaussian();
+        }
+        float[] single = start.clone();
+        solver.conjugateGradient(flat, cols, r, 0, 25, 3.0, single, 0, steps);
+        solver.conjugateGradient(flat, cols, r, 25, 60, 5.0, single, k, steps);
+        float[] paired = start.clone();
+        solver.conjugateGradientPair(flat, cols, r, 0, 25, 3.0, 25, 60, 5.0, paired, 0, k, steps);
+        assertArrayEquals(single, paired, "rank " + k + ", " + steps + " steps");
+      }
+    }
+  }
+
   /** Every sweep lowers the objective (each row solve minimises its share with the rest fixed). */
   @Test
   void objectiveNeverIncreases() {
