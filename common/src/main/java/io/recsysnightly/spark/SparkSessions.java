@@ -25,6 +25,10 @@ public final class SparkSessions {
     conf.setIfMissing("spark.log.level", "WARN");
     conf.setIfMissing("spark.sql.shuffle.partitions", String.valueOf(defaultShufflePartitions(conf)));
     conf.setIfMissing("spark.sql.adaptive.enabled", "true");
+    // Spark 4's per-session artifact isolation puts an ExecutorClassLoader under Janino, so each type
+    // name its generated code probes misses through an RPC class fetch and a scan of every jar on the
+    // classpath. The pipeline adds no session artifacts, so isolation buys nothing here (SPARK-49249).
+    conf.setIfMissing("spark.sql.artifact.isolation.enabled", "false");
     return SparkSession.builder().config(conf).getOrCreate();
   }
 

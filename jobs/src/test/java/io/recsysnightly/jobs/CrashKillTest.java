@@ -139,8 +139,8 @@ class CrashKillTest {
       throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "@" + SampleRun.REPO.resolve("conf/jvm.options"), "-Xmx1g",
-        // A short-lived child on a tiny input: start-up dominates, so C1 only and the serial collector.
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dspark.master=local[1]",
+        // A short-lived child on a tiny input: start-up dominates, so C1 only (the collector is conf/jvm.options').
+        "-XX:TieredStopAtLevel=1", "-Dspark.master=local[1]",
         "-Dspark.ui.enabled=false", "-Dspark.driver.host=127.0.0.1", "-Dspark.driver.bindAddress=127.0.0.1",
         "-Dspark.sql.shuffle.partitions=2", "-cp", System.getProperty("java.class.path"),
         Main.class.getName()));
