@@ -16,6 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The candidates step in approximate (IVF) mode on the sample run's vectors: it reports its recall
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.Test;
 class ApproximateCandidatesTest {
 
   @Test
-  void approximateCandidatesReportRecallAndKeepExclusions() throws Exception {
-    Path out = SampleRun.output();
+  void approximateCandidatesReportRecallAndKeepExclusions(@TempDir Path dir) throws Exception {
+    // A copy: the other test JVM reads the shared run while this one rewrites the candidates.
+    Path out = SampleRun.copyTo(dir);
     String conf = SampleRun.REPO.resolve("conf/recsys.properties").toString();
     String[] args = {"candidates", "--conf", conf, "--input", SampleRun.REPO.resolve("data-samples").toString(),
         "--output", out.toString(), "--date", SampleRun.DATE, "--set", "recsys.candidates.mode=approximate",

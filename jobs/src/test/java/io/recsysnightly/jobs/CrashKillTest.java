@@ -27,13 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
  * or the new, and re-running succeeds and leaves no staging behind.
  */
 class CrashKillTest {
-  /** Every point of publish, in the order it reaches them. */
+  /**
+   * The points of publish, in the order it reaches them, where what is on disk differs for a reader or for
+   * the re-run: each kill costs a child JVM with Spark, so states a neighbour already leaves are not
+   * repeated. Of the datasets staged one after the other, the first and the last are kept (in between, the
+   * staging directory only holds more of the same); before-rename leaves what success-written leaves.
+   */
   static final List<String> PUBLISH_POINTS = List.of("publish.start", "publish.leftovers-cleaned",
-      "publish.wrote-recommendations", "publish.wrote-user_embeddings", "publish.wrote-item_embeddings",
-      "publish.wrote-similar_items", "publish.wrote-segment_recommendations",
-      "publish.wrote-category_recommendations", "publish.gate-checked", "publish.manifest-tmp", "publish.manifest-written",
-      "publish.success-tmp", "publish.success-written", "publish.before-rename", "publish.renamed",
-      "publish.latest-tmp", "publish.latest-written", "publish.done");
+      "publish.wrote-recommendations", "publish.wrote-category_recommendations", "publish.gate-checked",
+      "publish.manifest-tmp", "publish.manifest-written", "publish.success-tmp", "publish.success-written",
+      "publish.renamed", "publish.latest-tmp", "publish.latest-written", "publish.done");
   /**
    * Points between the steps of nightly: before any output and after the first step. A kill later
    * between steps leaves complete step outputs of D2 that the re-run replaces, as after the first
@@ -79,7 +82,7 @@ class CrashKillTest {
     }
     run.runOk("nightly", SmallRun.D2);
     assertNoLeftovers(run);
-    assertTrue(killed.size() >= 20, killed.toString());
+    assertTrue(killed.size() >= 15, killed.toString());
     // Every publication that ever got a name is complete: kills never leave a half-moved directory.
     try (Stream<Path> dirs = Files.list(run.out())) {
       for (Path p : dirs.filter(p -> p.getFileName().toString().startsWith("dt=")).toList()) {

@@ -9,12 +9,9 @@ import io.recsysnightly.testing.SharedSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,10 +25,10 @@ class PublishGateTest {
   @SuppressWarnings("unchecked")
   @Test
   void aRunWorseThanPopularityIsRefusedAndForceOverridesIt(@TempDir Path dir) throws IOException {
-    copyTree(SampleRun.output(), dir);
+    SampleRun.copyTo(dir);
     // The next night's intermediates: the sample's, with an evaluation where ALS lost to popularity.
     Path work = dir.resolve("_work");
-    copyTree(work.resolve("dt=" + SampleRun.DATE), work.resolve("dt=" + NEXT_DAY));
+    SampleRun.copyTree(work.resolve("dt=" + SampleRun.DATE), work.resolve("dt=" + NEXT_DAY));
     Path metrics = work.resolve("dt=" + NEXT_DAY).resolve("metrics.json");
     Map<String, Object> m = StepReport.parseJson(Files.readString(metrics));
     ((Map<String, Object>) m.get("als")).put("ndcg@10", 0.01);
@@ -85,20 +82,5 @@ class PublishGateTest {
     assertEquals(3, code, err.toString());
     assertTrue(err.toString().contains(dir.resolve("events.csv").toString()), err.toString());
     assertTrue(err.toString().contains("'event_type'"), err.toString());
-  }
-
-  private static void copyTree(Path from, Path to) {
-    try (Stream<Path> paths = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) paths::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

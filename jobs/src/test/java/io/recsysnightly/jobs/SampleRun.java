@@ -6,20 +6,32 @@ import io.recsysnightly.testing.LogCapture;
 import io.recsysnightly.testing.SharedSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
-/** One `nightly` run on data-samples/ per test JVM, shared by the tests that inspect its outputs. */
+/**
+ * One `nightly` run on data-samples/ per build, shared by the tests that only read its outputs (a test
+ * that writes copies it first, {@link #copyTo}). Surefire's two test JVMs share it through
+ * {@code target/sample-run-<build>}: the first to get the lock file runs it, the other waits and reads it.
+ */
 final class SampleRun {
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   static final String DATE = "2018-09-25";
+  /** Set by the pom to the build's start time; without it (an IDE run) each JVM runs its own. */
+  private static final String BUILD = System.getProperty("recsys.test.build", "");
   private static Path output;
   private static List<String> windowWarnings;
 
@@ -29,22 +41,92 @@ final class SampleRun {
   static synchronized Path output() {
     if (output == null) {
       try {
-        Path out = Files.createTempDirectory("recsys-e2e-");
-        int code;
-        try (LogCapture windows = LogCapture.warningsOf("WindowExec")) {
-          code = Main.run(new String[] {"nightly", "--conf", REPO.resolve("conf/recsys.properties").toString(),
-              "--input", REPO.resolve("data-samples").toString(), "--output", out.toString(),
-              // The report's re-ranking trade-off plot is only drawn when they are measured.
-              "--set", "recsys.eval.rerank-tradeoffs=true"}, SharedSpark::get);
-          windowWarnings = windows.messages();
+        if (BUILD.isEmpty()) {
+          Path out = Files.createTempDirectory("recsys-e2e-");
+          windowWarnings = runInto(out);
+          output = out;
+        } else {
+          output = shared(Path.of("target").toAbsolutePath());
         }
-        assertEquals(0, code, "nightly on data-samples/ must succeed");
-        output = out;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return output;
+  }
+
+  /**
+   * The build's run under {@code target}: its warnings file, written after the run succeeded, says it is
+   * complete; a run left half-done by a JVM that died is deleted and redone. Other builds' runs are removed.
+   */
+  private static Path shared(Path target) throws IOException {
+    Files.createDirectories(target);
+    String name = "sample-run-" + BUILD;
+    Path out = target.resolve(name);
+    Path warnings = target.resolve(name + ".warnings");
+    try (FileChannel lockFile = FileChannel.open(target.resolve(name + ".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+      if (!Files.exists(warnings)) {
+        try (Stream<Path> old = Files.list(target)) {
+          for (Path p : old.filter(p -> p.getFileName().toString().startsWith("sample-run-")
+              && !p.getFileName().toString().startsWith(name)).toList()) {
+            deleteTree(p);
+          }
+        }
+        deleteTree(out);
+        List<String> found = runInto(Files.createDirectories(out));
+        Files.write(warnings, found.stream().map(w -> w.replace('\n', ' ')).toList());
+      }
+      windowWarnings = Files.readAllLines(warnings);
+    }
+    return out;
+  }
+
+  /** Runs the nightly into {@code out}; what Spark's WindowExec warned meanwhile. */
+  private static List<String> runInto(Path out) {
+    int code;
+    List<String> warnings;
+    try (LogCapture windows = LogCapture.warningsOf("WindowExec")) {
+      code = Main.run(new String[] {"nightly", "--conf", REPO.resolve("conf/recsys.properties").toString(),
+          "--input", REPO.resolve("data-samples").toString(), "--output", out.toString(),
+          // The report's re-ranking trade-off plot is only drawn when they are measured.
+          "--set", "recsys.eval.rerank-tradeoffs=true"}, SharedSpark::get);
+      warnings = windows.messages();
+    }
+    assertEquals(0, code, "nightly on data-samples/ must succeed");
+    return warnings;
+  }
+
+  /** A copy of the run's output root in {@code dir}, for a test that writes into it. */
+  static Path copyTo(Path dir) {
+    copyTree(output(), dir);
+    return dir;
+  }
+
+  static void copyTree(Path from, Path to) {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** What Spark's WindowExec warned during the run (e.g. a window without partitionBy: one task for all rows). */
