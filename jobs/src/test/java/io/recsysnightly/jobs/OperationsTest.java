@@ -56,7 +56,7 @@ class OperationsTest {
   void theSameDateTwiceGivesIdenticalRowsAndIdMaps() throws IOException {
     Path idMaps = run.out().resolve("_work/state/id_maps");
     Path firstMaps = dir.resolve("id_maps_first");
-    copy(idMaps, firstMaps);
+    SampleRun.copyTree(idMaps, firstMaps);
     run.runOk("nightly", SmallRun.D1);
     assertEquals("dt=" + SmallRun.D1 + "_2", run.assertLatestComplete(), "a re-run is a new immutable directory");
     for (String dataset : DATASETS) {
@@ -128,7 +128,7 @@ class OperationsTest {
 
     // An incomplete run (killed before _SUCCESS) and a missing one are refused; LATEST stays.
     Path broken = run.out().resolve("dt=2024-02-20");
-    copy(run.out().resolve("dt=" + SmallRun.D1), broken);
+    SampleRun.copyTree(run.out().resolve("dt=" + SmallRun.D1), broken);
     Files.delete(broken.resolve("_SUCCESS"));
     assertEquals(2, captured(() -> run.run("rollback", null, "--to", "dt=2024-02-20")));
     assertTrue(err.contains("is incomplete (no _SUCCESS or no manifest.json)"), err);
@@ -199,7 +199,7 @@ class OperationsTest {
 
     assertEquals(0, captured(() -> run.run("rollback", null, "--to", d2)), err);
     Path mapsBefore = dir.resolve("id_maps_before_prune");
-    copy(work.resolve("state/id_maps"), mapsBefore);
+    SampleRun.copyTree(work.resolve("state/id_maps"), mapsBefore);
     assertEquals(0, captured(() -> run.run("prune", null, "--set", "recsys.retention.keep-publications=1")), err);
     assertEquals(List.of(d2), names(root));
     assertFalse(Files.exists(root.resolve("refresh/" + d1)), "a pruned publication's deltas go with it");
@@ -242,19 +242,6 @@ class OperationsTest {
       System.setErr(originalErr);
       out = o.toString(StandardCharsets.UTF_8);
       err = e.toString(StandardCharsets.UTF_8);
-    }
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> paths = Files.walk(from)) {
-      for (Path p : paths.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
     }
   }
 }
