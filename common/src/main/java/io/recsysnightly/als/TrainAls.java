@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.eval.EvaluateModels;
+import io.recsysnightly.eval.ForwardCheck;
 import io.recsysnightly.eval.NightlySearch;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.report.Progress;
@@ -65,6 +66,9 @@ public final class TrainAls {
       evaluationFit = evaluation.evaluationFit();
     } else {
       metrics.put("evaluated", false);
+    }
+    if (config.get(ConfigKeys.FORWARD_CHECK)) {
+      metrics.put("forward", new ForwardCheck(ctx, report, progress, k).execute());
     }
 
     Dataset<Row> startUsers = null;

@@ -129,7 +129,7 @@ public final class ConfigKeys {
       "Seed of every random choice (ALS initialisation).");
   public static final ConfigKey<Boolean> EVALUATE = bool("recsys.eval.enabled", "true",
       "Fit a second model on the training part and evaluate it on the holdout.");
-  public static final ConfigKey<Integer> EVAL_MAX_USERS = intIn("recsys.eval.max-users", "50000", 100,
+  public static final ConfigKey<Integer> EVAL_MAX_USERS = intIn("recsys.eval.max-users", "20000", 100,
       Integer.MAX_VALUE, "Held-out users the evaluation scores, at most (a fixed sample by a seeded hash of the id; "
           + "metrics.json records how many of how many).");
   public static final ConfigKey<Integer> EVAL_K = intIn("recsys.eval.k", "10", 1, 10_000,
@@ -144,6 +144,15 @@ public final class ConfigKeys {
       "Half-life of the time-decayed most-popular baseline (each training pair weighs 2^(-age/half-life)).");
   public static final ConfigKey<Boolean> ITEM_KNN = bool("recsys.eval.item-knn", "true",
       "Also evaluate the item-kNN baseline (cosine item-item); skipped when users x items exceeds 2e7 (its dense item vectors cost that many floats).");
+  public static final ConfigKey<Boolean> FORWARD_CHECK = bool("recsys.eval.forward-check", "true",
+      "Score the lists of the publication LATEST named before this run against the new items their users "
+          + "interacted with since (metrics.json's forward section).");
+  public static final ConfigKey<Integer> REPORT_HISTORY_NIGHTS = intIn("recsys.report.history-nights", "14", 1, 1000,
+      "Publications the run report's trend plot and table cover, this run included (earlier dates, newest kept).");
+  public static final ConfigKey<Integer> DRIFT_HISTORY_NIGHTS = intIn("recsys.drift.history-nights", "7", 1, 1000,
+      "Earlier publications whose median the input drift measures and the gate's history rules compare tonight with.");
+  public static final ConfigKey<Double> DRIFT_WARN_FACTOR = doubleIn("recsys.drift.warn-factor", "2", 1, 1e6,
+      "build-matrix warns when an input measure is more than this factor above or below its trailing median.");
   public static final ConfigKey<Boolean> EVAL_RERANK_TRADEOFFS = bool("recsys.eval.rerank-tradeoffs", "false",
       "Also evaluate ALS's lists re-ranked with each rule off and at two settings (10 more evaluations); the run "
           + "report then plots them. evaluate --rerank-tradeoffs does the same.");
@@ -237,6 +246,12 @@ public final class ConfigKeys {
       "Refuse publication when fewer than this share of known users get a list.");
   public static final ConfigKey<Double> GATE_MAX_METRIC_DROP = doubleIn("recsys.gate.max-metric-drop", "0.1", 0, 1,
       "Refuse publication when NDCG@K falls by more than this fraction below the run LATEST points at.");
+  public static final ConfigKey<Double> GATE_MIN_VOLUME_RATIO = doubleIn("recsys.gate.min-volume-ratio", "0", 0, 1,
+      "Refuse publication when the run date's events are fewer than this fraction of their median over the last "
+          + "recsys.drift.history-nights publications (a half-landed input); 0 turns the rule off.");
+  public static final ConfigKey<Double> GATE_MIN_FORWARD_RATIO = doubleIn("recsys.gate.min-forward-ratio", "0", 0, 1,
+      "Refuse publication when the forward check's NDCG@K (personal lists as served) is below this fraction of its "
+          + "median over the last recsys.drift.history-nights publications; 0 turns the rule off.");
   public static final ConfigKey<Double> GATE_MAX_ROW_DROP = doubleIn("recsys.gate.max-row-drop", "0.5", 0, 1,
       "Refuse publication when the recommendations have more than this fraction fewer rows than LATEST's.");
 

@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
@@ -20,12 +21,16 @@ import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.InputReader;
 import io.recsysnightly.io.InputSpec;
 import io.recsysnightly.io.RunContext;
+import io.recsysnightly.publish.Publications;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
@@ -108,7 +113,7 @@ public final class BuildMatrix {
     Dataset<Row> matrix = pairs
         .join(userMap.select(col("id").as("user_id"), col("idx").as("user_idx")), "user_id")
         .join(itemMap.select(col("id").as("item_id"), col("idx").as("item_idx")), "item_id")
-        .select("user_idx", "item_idx", "strength", "n_events", "last_ts");
+        .select("user_idx", "item_idx", "strength", "n_events", "first_ts", "last_ts");
     HoldoutSplit split = config.get(ConfigKeys.SPLIT_MODE).equals("cutoff")
         ? HoldoutSplit.cutoff(new Timestamp(endOfDayMicros(config.get(ConfigKeys.CUTOFF_DATE).orElseThrow()) / 1000))
         : HoldoutSplit.perUser(config.get(ConfigKeys.HOLDOUT_FRACTION), config.get(ConfigKeys.MIN_INTERACTIONS));
@@ -130,6 +135,7 @@ public final class BuildMatrix {
     events.distinct().unpersist();
     pairs.unpersist();
     forgotten.unpersist();
+    reportDrift(date);
     report.output("matrix", ctx.paths().matrixAll().getParent());
     report.output("bad records", ctx.paths().badRecords());
     report.output("id maps", ctx.paths().idMapRoot("").getParent());
@@ -177,21 +183,75 @@ public final class BuildMatrix {
     Dataset<Row> valid = distinctValid(validRows);
     valid.persist(StorageLevel.MEMORY_AND_DISK()); // read by the counts and by the weighting
     Column inWindow = windowCondition(endMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
-    Dataset<Row> perUser = valid.groupBy("user_id")
-        .agg(count(lit(1)).as("n"), sum(when(inWindow, 1L).otherwise(0L)).as("n_window"))
+    // The run date's own events, for the input drift measures (InputDrift), come out of the same aggregate.
+    Timestamp dayStart = new Timestamp((endMicros - MICROS_PER_DAY) / 1000);
+    Column onDate = inWindow.and(col("ts").geq(lit(dayStart)));
+    List<String> types = List.copyOf(config.get(ConfigKeys.EVENT_WEIGHTS).keySet());
+    List<Column> perUserAggs = new ArrayList<>(List.of(sum(when(inWindow, 1L).otherwise(0L)).as("n_window"),
+        sum(when(onDate, 1L).otherwise(0L)).as("n_day"), min("ts").as("first_ts")));
+    for (int t = 0; t < types.size(); t++) {
+      perUserAggs.add(sum(when(onDate.and(col("event_type").equalTo(types.get(t))), 1L).otherwise(0L)).as("n_type" + t));
+    }
+    Dataset<Row> perUser = valid.groupBy("user_id").agg(count(lit(1)).as("n"), perUserAggs.toArray(Column[]::new))
         .join(forgotten.withColumn("forgotten", lit(true)), col("user_id").equalTo(col("id")), "left");
     Column forgottenUser = col("forgotten").isNotNull();
-    Row counts = perUser.agg(sum("n"), sum("n_window"), sum(when(forgottenUser, col("n_window")).otherwise(0L)),
-        sum(when(forgottenUser, 0L).otherwise(greatest(col("n_window").minus(cap), lit(0L))))).first();
-    long validCount = counts.isNullAt(0) ? 0 : counts.getLong(0);
-    long windowCount = counts.isNullAt(1) ? 0 : counts.getLong(1);
-    long forgottenCount = counts.isNullAt(2) ? 0 : counts.getLong(2);
+    Column activeOnDate = forgottenUser.unary_$bang().and(col("n_day").gt(0));
+    List<Column> totals = new ArrayList<>(List.of(sum("n_window"),
+        sum(when(forgottenUser, col("n_window")).otherwise(0L)),
+        sum(when(forgottenUser, 0L).otherwise(greatest(col("n_window").minus(cap), lit(0L)))),
+        sum(when(forgottenUser, 0L).otherwise(col("n_day"))), sum(when(activeOnDate, 1L).otherwise(0L)),
+        sum(when(activeOnDate.and(col("first_ts").geq(lit(dayStart))), 1L).otherwise(0L))));
+    for (int t = 0; t < types.size(); t++) {
+      totals.add(sum(when(forgottenUser, 0L).otherwise(col("n_type" + t))));
+    }
+    Row counts = perUser.agg(sum("n"), totals.toArray(Column[]::new)).first();
+    long validCount = longOrZero(counts, 0);
+    long windowCount = longOrZero(counts, 1);
+    long forgottenCount = longOrZero(counts, 2);
     report.count("duplicate events dropped", validRows.count() - validCount);
     report.count("events outside run window", validCount - windowCount);
     report.count("events of forgotten users", forgottenCount);
+    report.count(InputDrift.EVENTS_ON_DATE, longOrZero(counts, 4));
+    for (int t = 0; t < types.size(); t++) {
+      report.count(InputDrift.TYPE_PREFIX + types.get(t), longOrZero(counts, 7 + t));
+    }
+    report.count(InputDrift.USERS_ON_DATE, longOrZero(counts, 5));
+    report.count(InputDrift.NEW_USERS_ON_DATE, longOrZero(counts, 6));
+    Row items = valid.groupBy("item_id").agg(sum(when(onDate, 1L).otherwise(0L)).as("n_day"), min("ts").as("first_ts"))
+        .agg(sum(when(col("n_day").gt(0), 1L).otherwise(0L)),
+            sum(when(col("n_day").gt(0).and(col("first_ts").geq(lit(dayStart))), 1L).otherwise(0L))).first();
+    report.count(InputDrift.ITEMS_ON_DATE, longOrZero(items, 0));
+    report.count(InputDrift.NEW_ITEMS_ON_DATE, longOrZero(items, 1));
     Dataset<Row> kept = valid.where(inWindow)
         .join(forgotten, valid.col("user_id").equalTo(forgotten.col("id")), "left_anti");
-    return new RunEvents(valid, kept, windowCount - forgottenCount, counts.isNullAt(3) ? 0 : counts.getLong(3));
+    return new RunEvents(valid, kept, windowCount - forgottenCount, longOrZero(counts, 3));
+  }
+
+  /**
+   * Tonight's input measures against the last publications' (their manifests' input counts are this
+   * step's counts), one summary line each, flagged past {@code recsys.drift.warn-factor}.
+   */
+  @SuppressWarnings("unchecked")
+  private void reportDrift(LocalDate date) {
+    int nights = config.get(ConfigKeys.DRIFT_HISTORY_NIGHTS);
+    List<Map<String, ?>> history = new Publications(ctx.files(), ctx.paths().outputRoot())
+        .manifestsBefore(date, nights).stream()
+        .map(m -> m.get("input_counts") instanceof Map<?, ?> c ? (Map<String, ?>) c : Map.<String, Object>of())
+        .toList();
+    Map<String, InputDrift.Measure> drift = InputDrift.compare(report.counts(), history, nights);
+    double factor = config.get(ConfigKeys.DRIFT_WARN_FACTOR);
+    InputDrift.describe(drift, factor).forEach((name, line) -> report.metric("input drift: " + name, line));
+    drift.forEach((name, m) -> {
+      if (m.drifted(factor)) {
+        progress.phase(String.format(Locale.ROOT, "WARNING: input drift: %s is %.2fx its median over the last %d "
+            + "nights (%s=%s)", name, m.ratio(), m.nights(), ConfigKeys.DRIFT_WARN_FACTOR.name(), factor));
+      }
+    });
+  }
+
+  /** A sum of no rows is null. */
+  private static long longOrZero(Row row, int i) {
+    return row.isNullAt(i) ? 0 : row.getLong(i);
   }
 
   /** The ids ({@code id}) of users who asked to be forgotten; none when there is no deletions input. */
@@ -308,6 +368,8 @@ public final class BuildMatrix {
   }
 
   /** Microseconds since the epoch at the end of {@code date} (00:00 UTC of the next day). */
+  private static final long MICROS_PER_DAY = 86_400_000_000L;
+
   public static long endOfDayMicros(LocalDate date) {
     return date.plusDays(1).atStartOfDay().toEpochSecond(ZoneOffset.UTC) * 1_000_000L;
   }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log1p;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
@@ -65,7 +66,7 @@ public final class InteractionWeighter {
   }
 
   /**
-   * Pairs {@code user_id, item_id, strength, n_events, last_ts} from events with columns
+   * Pairs {@code user_id, item_id, strength, n_events, first_ts, last_ts} from events with columns
    * {@code user_id, item_id, event_type, ts, value_d}; {@code endMicros} is the end of the run date.
    */
   public Dataset<Row> strengths(Dataset<Row> events, long endMicros) {
@@ -83,7 +84,8 @@ public final class InteractionWeighter {
     return events
         .withColumn("_contribution", weight.multiply(f).multiply(decay))
         .groupBy("user_id", "item_id")
-        .agg(sum("_contribution").as("strength"), count(lit(1)).as("n_events"), max("ts").as("last_ts"))
+        .agg(sum("_contribution").as("strength"), count(lit(1)).as("n_events"), min("ts").as("first_ts"),
+            max("ts").as("last_ts"))
         .withColumn("strength", least(col("strength"), lit(maxStrength)))
         .withColumn("n_events", col("n_events").cast("int"));
   }

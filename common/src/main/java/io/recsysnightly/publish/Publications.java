@@ -81,6 +81,14 @@ public final class Publications {
         .max(Comparator.comparingInt(Run::sequence));
   }
 
+  /** The manifests of the last {@code n} complete, not refused publications dated before {@code date}, oldest first. */
+  public List<Map<String, Object>> manifestsBefore(LocalDate date, int n) {
+    List<Map<String, Object>> manifests = all().stream()
+        .filter(r -> !r.refused() && r.complete() && r.date().isBefore(date))
+        .flatMap(r -> r.manifest().stream()).toList();
+    return manifests.subList(Math.max(0, manifests.size() - n), manifests.size());
+  }
+
   /** A name for a new publication of {@code date} that no directory has had: dt=D, else dt=D_2, ... */
   public String newName(LocalDate date) {
     String base = "dt=" + date;

@@ -16,6 +16,7 @@ import io.recsysnightly.coldstart.ColdStart;
 import io.recsysnightly.als.TrainedParams;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.eval.ModelDrift;
 import io.recsysnightly.experiment.Experiment;
 import io.recsysnightly.experiment.VariantAssignment;
 import io.recsysnightly.io.FileStore;
@@ -77,6 +78,7 @@ public final class Publish {
     this.progress = ctx.progress(STEP);
   }
 
+  @SuppressWarnings("unchecked")
   public StepReport execute() {
     CrashPoints.reach("publish.start");
     String version = modelVersion(config);
@@ -90,9 +92,14 @@ public final class Publish {
     Dataset<Row> users = ctx.read(ctx.paths().userTable());
     long usersKnown = users.count();
     Optional<Publications.Run> previous = publications.latestRun().filter(Publications.Run::complete);
+    Object buildMatrix = steps(ctx.paths()).get(BuildMatrix.STEP);
+    QualityGate.History history = new QualityGate.History(buildMatrix instanceof Map<?, ?> b
+        && b.get("counts") instanceof Map<?, ?> c ? (Map<String, ?>) c : Map.of(),
+        publications.manifestsBefore(ctx.paths().date(), config.get(ConfigKeys.DRIFT_HISTORY_NIGHTS)));
     Map<Experiment.Arm, ArmResult> results = new LinkedHashMap<>();
     for (Experiment.Arm arm : Experiment.arms(ctx)) {
-      results.put(arm, writeAndCheck(arm, staging, users, usersKnown, previous.flatMap(Publications.Run::manifest)));
+      results.put(arm, writeAndCheck(arm, staging, users, usersKnown, previous.flatMap(Publications.Run::manifest),
+          history));
     }
     report.phaseDone("write and gate");
     CrashPoints.reach("publish.gate-checked");
@@ -107,10 +114,12 @@ public final class Publish {
     }
 
     Map<String, Object> manifest = manifest(version, results, experiment);
+    manifest.put("model_drift", modelDrift(staging, previous));
     ctx.files().writeTextAtomically(new Path(staging, "manifest.json"), StepReport.toJson(manifest),
         () -> CrashPoints.reach("publish.manifest-tmp"));
     CrashPoints.reach("publish.manifest-written");
-    ctx.files().writeTextAtomically(new Path(staging, "report.html"), RunReport.render(ctx, manifest));
+    ctx.files().writeTextAtomically(new Path(staging, "report.html"), RunReport.render(ctx, manifest,
+        publications.manifestsBefore(ctx.paths().date(), config.get(ConfigKeys.REPORT_HISTORY_NIGHTS) - 1)));
     ctx.files().writeTextAtomically(new Path(staging, "_SUCCESS"), "", () -> CrashPoints.reach("publish.success-tmp"));
     CrashPoints.reach("publish.success-written");
     report.phaseDone("manifest");
@@ -147,6 +156,21 @@ public final class Publish {
     return report;
   }
 
+  /** Tonight's lists and embeddings against the publication LATEST names (not measured across A/B publications). */
+  private Map<String, Object> modelDrift(Path staging, Optional<Publications.Run> previous) {
+    ModelDrift drift = new ModelDrift(ctx, report);
+    if (previous.isEmpty()) {
+      return drift.notMeasured(new LinkedHashMap<>(), "no earlier publication");
+    }
+    if (Experiment.configured(config) || ctx.files().exists(new Path(previous.get().dir(), ASSIGNMENTS))) {
+      return drift.notMeasured(new LinkedHashMap<>(), "an A/B publication: each variant has its own factors");
+    }
+    progress.phase("measuring model drift against " + previous.get().name());
+    Map<String, Object> measured = drift.execute(staging, previous.get().dir(), previous.get().name());
+    report.phaseDone("model drift");
+    return measured;
+  }
+
   /** Every arm's reasons for refusal, each followed by the arm's variant in an experiment. */
   private static List<String> refusals(Map<Experiment.Arm, ArmResult> results) {
     List<String> reasons = new ArrayList<>();
@@ -160,7 +184,7 @@ public final class Publish {
 
   /** Writes the arm's datasets into staging (under variant=NAME/ in an experiment) and checks its gate. */
   private ArmResult writeAndCheck(Experiment.Arm arm, Path staging, Dataset<Row> users, long usersKnown,
-      Optional<Map<String, Object>> previous) {
+      Optional<Map<String, Object>> previous, QualityGate.History history) {
     RunContext armCtx = arm.ctx();
     PipelineConfig armConfig = armCtx.config();
     String version = modelVersion(armConfig);
@@ -200,7 +224,7 @@ public final class Publish {
     long usersWithList = ctx.read(datasetPath(staging, arm, "recommendations")).where("size(recs) > 0").count();
     Map<String, Object> metrics = StepReport.parseJson(ctx.files().readText(armCtx.paths().metricsJson()));
     QualityGate.Verdict verdict = new QualityGate(armConfig).check(metrics, usersKnown, usersWithList, counts,
-        previous.flatMap(p -> previousOf(p, arm)));
+        previous.flatMap(p -> previousOf(p, arm)), history);
     report.metric(arm.label("gate"), verdict.passed() ? "passed"
         : (force ? "refused, published with --force" : "refused"));
     verdict.reasons().forEach(r -> report.metric(arm.label("gate refusal"), r));

@@ -2,6 +2,7 @@ package io.recsysnightly.publish;
 
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.matrix.InputDrift;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,15 +36,27 @@ public final class QualityGate {
     return check(metrics, usersKnown, usersWithList, Map.of(), Optional.empty());
   }
 
+  /** What the rules from history compare: tonight's build-matrix counts, earlier publications' manifests (oldest first). */
+  public record History(Map<String, ?> inputCounts, List<Map<String, Object>> manifests) {
+    public static final History NONE = new History(Map.of(), List.of());
+  }
+
   /**
    * @param outputCounts rows of each published dataset (recommendations, item_embeddings, ...)
    * @param previous the manifest of the publication LATEST points at, if any
    */
   public Verdict check(Map<String, Object> metrics, long usersKnown, long usersWithList,
       Map<String, Object> outputCounts, Optional<Map<String, Object>> previous) {
+    return check(metrics, usersKnown, usersWithList, outputCounts, previous, History.NONE);
+  }
+
+  /** @param history for the optional rules from history (input volume, forward NDCG) */
+  public Verdict check(Map<String, Object> metrics, long usersKnown, long usersWithList,
+      Map<String, Object> outputCounts, Optional<Map<String, Object>> previous, History history) {
     Verdict base = checkAgainstBaseline(metrics, usersKnown, usersWithList);
     List<String> reasons = new ArrayList<>(base.reasons());
     Map<String, Object> checks = new LinkedHashMap<>(base.checks());
+    checkHistory(metrics, history, reasons, checks);
     Long recommendations = count(outputCounts, "recommendations");
     if (recommendations != null && recommendations != usersKnown) {
       reasons.add(String.format(Locale.ROOT, "recommendations has %d rows for %d known users (one per user expected)",
@@ -79,6 +92,60 @@ public final class QualityGate {
       }
     }
     return new Verdict(reasons.isEmpty(), reasons, checks);
+  }
+
+  /**
+   * The rules from history, each off at 0: the run date's event volume, and the forward check's NDCG,
+   * against their medians over the last recsys.drift.history-nights publications.
+   */
+  @SuppressWarnings("unchecked")
+  private void checkHistory(Map<String, Object> metrics, History history, List<String> reasons,
+      Map<String, Object> checks) {
+    int nights = config.get(ConfigKeys.DRIFT_HISTORY_NIGHTS);
+    List<Map<String, Object>> manifests = history.manifests().subList(Math.max(0, history.manifests().size() - nights),
+        history.manifests().size());
+    double minVolume = config.get(ConfigKeys.GATE_MIN_VOLUME_RATIO);
+    if (minVolume > 0) {
+      List<Map<String, ?>> inputs = manifests.stream()
+          .map(m -> m.get("input_counts") instanceof Map<?, ?> c ? (Map<String, ?>) c : Map.<String, Object>of())
+          .toList();
+      InputDrift.Measure volume = InputDrift.compare(history.inputCounts(), inputs, nights).get(InputDrift.VOLUME);
+      if (volume != null && volume.nights() > 0) {
+        checks.put("volume_vs_median", volume.ratio());
+        if (volume.tonight() < minVolume * volume.median()) {
+          reasons.add(String.format(Locale.ROOT, "input volume: %.0f events on the run date, below %s=%s of their "
+              + "median %.0f over the last %d publications (a half-landed input?)", volume.tonight(),
+              ConfigKeys.GATE_MIN_VOLUME_RATIO.name(), minVolume, volume.median(), volume.nights()));
+        }
+      }
+    }
+    double minForward = config.get(ConfigKeys.GATE_MIN_FORWARD_RATIO);
+    Double forward = forwardNdcg(metrics);
+    if (minForward > 0 && forward != null) {
+      double[] before = manifests.stream().map(m -> m.get("metrics") instanceof Map<?, ?> mm
+          ? forwardNdcg(mm) : null).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).sorted()
+          .toArray();
+      if (before.length > 0) {
+        double median = InputDrift.median(before);
+        checks.put("forward_ndcg_vs_median", median > 0 ? forward / median : Double.NaN);
+        if (forward < minForward * median) {
+          reasons.add(String.format(Locale.ROOT, "forward check: NDCG %.4f of the lists served since the last "
+              + "publication is below %s=%s of its median %.4f over the last %d publications", forward,
+              ConfigKeys.GATE_MIN_FORWARD_RATIO.name(), minForward, median, before.length));
+        }
+      }
+    }
+  }
+
+  /** The forward check's NDCG@K of the personal lists as served, when it was done. */
+  private static Double forwardNdcg(Map<?, ?> metrics) {
+    if (metrics.get("forward") instanceof Map<?, ?> f && Boolean.TRUE.equals(f.get("checked"))
+        && f.get("personal") instanceof Map<?, ?> p && p.get("published") instanceof Map<?, ?> served
+        && served.get("ndcg@" + f.get("k")) instanceof Number n && p.get("users") instanceof Number u
+        && u.longValue() > 0) {
+      return n.doubleValue();
+    }
+    return null;
   }
 
   private static Long count(Map<?, ?> counts, String name) {

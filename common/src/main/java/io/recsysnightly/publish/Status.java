@@ -72,6 +72,13 @@ public final class Status {
       sb.append(String.format(Locale.ROOT, ", %s als %.4f pop %.4f", ndcg, metric(metrics, "als", ndcg),
           metric(metrics, "popularity", ndcg)));
     }
+    if (m.get("metrics") instanceof Map<?, ?> metrics && metrics.get("forward") instanceof Map<?, ?> forward
+        && Boolean.TRUE.equals(forward.get("checked")) && forward.get("personal") instanceof Map<?, ?> personal) {
+      String ndcg = "ndcg@" + forward.get("k");
+      sb.append(String.format(Locale.ROOT, ", forward %s of %s %.4f (__all__ %.4f, %s users)", ndcg,
+          forward.get("publication"), metric(personal, "published", ndcg), metric(personal, "starter_all", ndcg),
+          personal.get("users")));
+    }
     if (m.get("gate") instanceof Map<?, ?> gate) {
       sb.append(", gate ").append(Boolean.TRUE.equals(gate.get("passed")) ? "passed"
           : Boolean.TRUE.equals(gate.get("forced")) ? "refused, forced" : "refused");

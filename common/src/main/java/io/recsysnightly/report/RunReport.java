@@ -24,8 +24,10 @@ public final class RunReport {
   /**
    * @param manifest this run's manifest (date, model_version, metrics, gate, steps)
    * @param previous the manifest of the last published run, if any
+   * @param history the manifests of the publications before this run, oldest first (the trend plots)
    */
-  public static String render(Map<String, Object> manifest, Optional<Map<String, Object>> previous) {
+  public static String render(Map<String, Object> manifest, Optional<Map<String, Object>> previous,
+      List<Map<String, Object>> history) {
     Map<String, Object> metrics = map(manifest.get("metrics"));
     StringBuilder body = new StringBuilder();
     String date = String.valueOf(manifest.get("date"));
@@ -52,6 +54,8 @@ public final class RunReport {
     } else {
       body.append("<p>This run was not evaluated (recsys.eval.enabled=false): no quality plots.</p>\n");
     }
+    forward(body, map(metrics.get("forward")));
+    trends(body, manifest, history);
     timings(body, map(manifest.get("steps")));
     return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>recsys-nightly " + Svg.esc(date)
         + "</title>\n<style>body{font-family:sans-serif;margin:24px;max-width:1400px;color:#222}"
@@ -255,6 +259,119 @@ public final class RunReport {
         tradeoffs.size());
   }
 
+  /** The forward check: yesterday's served lists against the new items their users took since. */
+  private static void forward(StringBuilder body, Map<String, Object> forward) {
+    if (forward.isEmpty()) {
+      return;
+    }
+    if (!Boolean.TRUE.equals(forward.get("checked"))) {
+      body.append("<p>Forward check: not done (").append(Svg.esc(String.valueOf(forward.get("reason"))))
+          .append(").</p>\n");
+      return;
+    }
+    int k = (int) number(forward.get("k"));
+    List<String> names = List.of("hit_rate@" + k, "recall@" + k, "ndcg@" + k, "precision@" + k);
+    Map<String, double[]> bars = new LinkedHashMap<>();
+    StringBuilder table = new StringBuilder("<table><tr><th>group</th><th>lists</th><th>users</th>");
+    names.forEach(n -> table.append("<th>").append(n).append("</th>"));
+    table.append("</tr>\n");
+    for (String group : List.of("personal", "starter")) {
+      Map<String, Object> g = map(forward.get(group));
+      for (String list : List.of("published", "starter_all")) {
+        Map<String, Object> m = map(g.get(list));
+        String label = (group.equals("personal") ? "personal vector" : "segment or global mean") + ", "
+            + (list.equals("published") ? "list as served" : "__all__ starter list");
+        table.append("<tr><td>").append(Svg.esc(group)).append("</td><td>").append(Svg.esc(list)).append("</td><td>")
+            .append(String.format(Locale.ROOT, "%.0f", number(g.get("users")))).append("</td>");
+        double[] values = new double[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+          values[i] = number(m.get(names.get(i)));
+          table.append(String.format(Locale.ROOT, "<td>%.4f</td>", values[i]));
+        }
+        table.append("</tr>\n");
+        if (number(g.get("users")) > 0) {
+          bars.put(label, values);
+        }
+      }
+    }
+    table.append("</table>");
+    String title = "Forward check: " + forward.get("publication") + "'s lists against new items from " + forward.get(
+        "since") + " to " + forward.get("until") + " (" + String.format(Locale.ROOT, "%.0f", number(forward.get(
+        "users_active"))) + " of " + String.format(Locale.ROOT, "%.0f", number(forward.get("users_with_list")))
+        + " users with a list took a new item)";
+    body.append("<section><h2>").append(Svg.esc(title)).append("</h2>").append(table);
+    if (!bars.isEmpty()) {
+      body.append(Svg.bars("forward", "forward metrics at K=" + k, names, bars, "%.2f"));
+    }
+    body.append("</section>\n");
+  }
+
+  /**
+   * The last nights: holdout NDCG and the forward check's NDCG per publication, and a table that says
+   * which configuration keys changed from the night before (the model version changes every night, as it
+   * includes the date).
+   */
+  private static void trends(StringBuilder body, Map<String, Object> manifest, List<Map<String, Object>> history) {
+    List<Map<String, Object>> nights = new ArrayList<>(history);
+    nights.add(manifest);
+    if (nights.size() < 2) {
+      return;
+    }
+    Object kValue = map(manifest.get("metrics")).get("k");
+    int k = kValue == null ? 10 : (int) number(kValue);
+    String ndcg = "ndcg@" + k;
+    java.time.LocalDate today = java.time.LocalDate.parse(String.valueOf(manifest.get("date")));
+    double[] x = new double[nights.size()];
+    Map<String, double[]> series = new LinkedHashMap<>();
+    String[] names = {"holdout, ALS", "forward, lists as served (personal)", "forward, __all__ (personal)"};
+    for (String name : names) {
+      series.put(name, new double[nights.size()]);
+    }
+    StringBuilder table = new StringBuilder("<table><tr><th>night</th><th>model version</th><th>holdout " + ndcg
+        + "</th><th>forward " + ndcg + "</th><th>forward __all__</th><th>forward users</th><th>configuration "
+        + "changed</th></tr>\n");
+    Map<String, Object> before = null;
+    for (int i = 0; i < nights.size(); i++) {
+      Map<String, Object> night = nights.get(i);
+      Map<String, Object> metrics = map(night.get("metrics"));
+      Map<String, Object> personal = map(map(metrics.get("forward")).get("personal"));
+      x[i] = -java.time.temporal.ChronoUnit.DAYS.between(java.time.LocalDate.parse(String.valueOf(night.get("date"))),
+          today);
+      double[] values = {Boolean.TRUE.equals(metrics.get("evaluated")) ? value(map(metrics.get("als")), ndcg)
+          : Double.NaN, value(map(personal.get("published")), ndcg), value(map(personal.get("starter_all")), ndcg)};
+      for (int s = 0; s < names.length; s++) {
+        series.get(names[s])[i] = values[s];
+      }
+      table.append("<tr><td>").append(Svg.esc(String.valueOf(night.get("date")))).append("</td><td>")
+          .append(Svg.esc(String.valueOf(night.get("model_version")))).append("</td>");
+      for (double v : values) {
+        table.append("<td>").append(Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v)).append("</td>");
+      }
+      table.append("<td>").append(personal.isEmpty() ? "" : String.format(Locale.ROOT, "%.0f", number(
+          personal.get("users")))).append("</td><td>").append(before == null ? "" : Svg.esc(changedKeys(
+          map(before.get("config")), map(night.get("config"))))).append("</td></tr>\n");
+      before = night;
+    }
+    table.append("</table>");
+    body.append("<section><h2>").append(Svg.esc("The last " + nights.size() + " nights: " + ndcg + " on the holdout and "
+        + "forward")).append("</h2>").append(Svg.lines("trends", ndcg + " by night", x, series,
+        "days before this run", "%.2f")).append(table).append("</section>\n");
+  }
+
+  /** The configuration keys whose values differ between two nights (the run date aside), or "none". */
+  private static String changedKeys(Map<String, Object> before, Map<String, Object> after) {
+    java.util.TreeSet<String> keys = new java.util.TreeSet<>(before.keySet());
+    keys.addAll(after.keySet());
+    keys.removeIf(key -> key.equals("recsys.run.date")
+        || java.util.Objects.equals(String.valueOf(before.get(key)), String.valueOf(after.get(key))));
+    return keys.isEmpty() ? "none" : String.join(", ", keys);
+  }
+
+  /** A metric's value, NaN when absent (a night without it: a gap in the plot, an empty cell). */
+  private static double value(Map<String, Object> metrics, String name) {
+    return metrics.get(name) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
   private static void table(StringBuilder body, Map<String, Object> metrics, List<String> models, List<Integer> ks,
       int k) {
     body.append("<section><h2>Holdout metrics</h2><table><tr><th>metric</th>");
@@ -353,7 +470,8 @@ public final class RunReport {
   }
 
   /** The report of a run about to be published: this manifest beside the one LATEST points at. */
-  public static String render(io.recsysnightly.io.RunContext ctx, Map<String, Object> manifest) {
+  public static String render(io.recsysnightly.io.RunContext ctx, Map<String, Object> manifest,
+      List<Map<String, Object>> history) {
     Optional<Map<String, Object>> previous = Optional.empty();
     try {
       org.apache.hadoop.fs.Path latest = ctx.paths().latestPointer();
@@ -368,6 +486,6 @@ public final class RunReport {
       // The comparison is a convenience: an unreadable previous manifest must not fail the run.
       System.out.println("report: cannot read the last published manifest for comparison: " + e.getMessage());
     }
-    return render(StepReport.parseJson(StepReport.toJson(manifest)), previous);
+    return render(StepReport.parseJson(StepReport.toJson(manifest)), previous, history);
   }
 }

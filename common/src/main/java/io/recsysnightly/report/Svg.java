@@ -121,14 +121,14 @@ final class Svg {
     return sb.append("</svg>").toString();
   }
 
-  /** Lines over a shared x axis (points marked), e.g. Recall@K against K. */
+  /** Lines over a shared x axis (points marked; NaN values skipped), e.g. Recall@K against K. */
   static String lines(String id, String title, double[] x, Map<String, double[]> series, String xLabel, String fmt) {
     int plotH = H - TOP - BOTTOM;
     int plotW = W - LEFT - RIGHT;
     double max = 0;
     for (double[] v : series.values()) {
       for (double y : v) {
-        max = Math.max(max, y);
+        max = Double.isNaN(y) ? max : Math.max(max, y);
       }
     }
     max = niceMax(max);
@@ -140,6 +140,9 @@ final class Svg {
     for (Map.Entry<String, double[]> e : series.entrySet()) {
       StringBuilder pts = new StringBuilder();
       for (int i = 0; i < x.length; i++) {
+        if (Double.isNaN(e.getValue()[i])) {
+          continue; // no value at this x: the line joins its neighbours
+        }
         double px = LEFT + (maxX > minX ? plotW * (x[i] - minX) / (maxX - minX) : plotW / 2.0);
         double py = TOP + plotH - plotH * e.getValue()[i] / max;
         pts.append(num(px)).append(',').append(num(py)).append(' ');

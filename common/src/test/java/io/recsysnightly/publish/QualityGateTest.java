@@ -69,4 +69,38 @@ class QualityGateTest {
     assertTrue(v.reasons().get(0).contains("below the most-popular baseline"));
     assertTrue(v.reasons().get(1).contains("only 90 of 100 users"));
   }
+
+  private static Map<String, Object> night(long eventsOnDate, double forwardNdcg) {
+    return Map.of("input_counts", Map.of("events on the run date", eventsOnDate), "metrics", Map.of("k", 10,
+        "forward", forward(forwardNdcg)));
+  }
+
+  private static Map<String, Object> forward(double ndcg) {
+    return Map.of("checked", true, "k", 10, "personal", Map.of("users", 50L, "published", Map.of("ndcg@10", ndcg)));
+  }
+
+  private static QualityGate.Verdict checkHistory(PipelineConfig config, long eventsTonight, double forwardTonight) {
+    Map<String, Object> metrics = new java.util.HashMap<>(metrics(0.2, 0.1));
+    metrics.put("forward", forward(forwardTonight));
+    // Four earlier nights, the oldest outside recsys.drift.history-nights=3: medians 1000 events and 0.30.
+    List<Map<String, Object>> nights = List.of(night(10, 0.01), night(900, 0.30), night(1000, 0.28), night(1100, 0.31));
+    return new QualityGate(config).check(metrics, 100, 100, Map.of(), Optional.empty(),
+        new QualityGate.History(Map.of("events on the run date", eventsTonight), nights));
+  }
+
+  @Test
+  void refusesAHalfLandedInputAndACollapsedForwardCheckOnlyWhenTheirRulesAreOn() {
+    PipelineConfig on = PipelineConfig.load(Optional.empty(), List.of("recsys.drift.history-nights=3",
+        "recsys.gate.min-volume-ratio=0.6", "recsys.gate.min-forward-ratio=0.5"));
+    assertTrue(checkHistory(on, 600, 0.15).passed(), "at the bounds: 600 = 0.6 x 1000, 0.15 = 0.5 x 0.30");
+    QualityGate.Verdict v = checkHistory(on, 500, 0.10);
+    assertEquals(List.of("input volume: 500 events on the run date, below recsys.gate.min-volume-ratio=0.6 of their "
+        + "median 1000 over the last 3 publications (a half-landed input?)", "forward check: NDCG 0.1000 of the lists "
+        + "served since the last publication is below recsys.gate.min-forward-ratio=0.5 of its median 0.3000 over the "
+        + "last 3 publications"), v.reasons());
+    assertEquals(0.5, (Double) v.checks().get("volume_vs_median"), 1e-12);
+    PipelineConfig off = PipelineConfig.load(Optional.empty(), List.of("recsys.drift.history-nights=3"));
+    assertTrue(checkHistory(off, 500, 0.10).passed(), "both rules are off by default");
+    assertTrue(checkHistory(CONFIG, 1, 0.0).passed());
+  }
 }

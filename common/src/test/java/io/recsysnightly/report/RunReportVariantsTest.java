@@ -25,7 +25,7 @@ class RunReportVariantsTest {
             "bold", 1), "observed_shares", Map.of("control", 0.7412, "bold", 0.2588)),
         "variants", Map.of("control", variant(0.1234, 0.3456, true, ""),
             "bold", variant(0.0321, 0.5678, false, "ALS ndcg@10 0.0321 is below the most-popular baseline's 0.0500")));
-    String html = RunReport.render(manifest, Optional.empty());
+    String html = RunReport.render(manifest, Optional.empty(), List.of());
     for (String expected : List.of("A/B variants", "1000 users assigned", "<td>control</td>", "<td>bold</td>",
         "0.1234", "0.0321", "0.3456", "0.5678", "0.2500", "0.7500", "0.7412", "0.2588",
         "refused: ALS ndcg@10 0.0321 is below", "id=\"arm-shares\"", "id=\"variant-ndcg\"")) {
@@ -36,7 +36,7 @@ class RunReportVariantsTest {
   @Test
   void noExperimentNoVariantSection() {
     String html = RunReport.render(Map.of("date", "2024-03-01", "model_version", "v", "metrics",
-        Map.of("k", 10, "evaluated", false)), Optional.empty());
+        Map.of("k", 10, "evaluated", false)), Optional.empty(), List.of());
     assertFalse(html.contains("A/B variants"));
   }
 }

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -68,6 +69,14 @@ class OperationsTest {
       assertEquals(0, duckdbLong("SELECT count(*) FROM (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + ")"),
           dataset + ": rows of the re-run not in the first run");
     }
+    // The same inputs give the same factors: the model drift against the first run is nil.
+    Map<?, ?> drift = (Map<?, ?>) StepReport.parseJson(Files.readString(run.out().resolve("dt=" + SmallRun.D1
+        + "_2/manifest.json"))).get("model_drift");
+    assertEquals(List.of(true, "dt=" + SmallRun.D1, 0.0), List.of(drift.get("checked"), drift.get("against"),
+        drift.get("top10_changed_share")), drift.toString());
+    for (String cosine : List.of("user_cosine_median", "item_cosine_median", "user_cosine_median_unaligned")) {
+      assertEquals(1.0, ((Number) drift.get(cosine)).doubleValue(), 1e-6, cosine);
+    }
     for (String entity : List.of("users", "items")) {
       String a = parquet(firstMaps.resolve(entity + "/dt=" + SmallRun.D1));
       String b = parquet(idMaps.resolve(entity + "/dt=" + SmallRun.D1));
@@ -81,11 +90,21 @@ class OperationsTest {
   @Order(2)
   @Test
   void aRunFallingBelowTheLastPublishedOneIsRefusedAndForceIsRecorded() throws IOException {
+    // D2 brings items new to three users, in the afternoon: after the refresh's as-of time of test 5.
+    Files.writeString(run.in().resolve("events.csv"), "u1,i31,rating,2024-03-02 13:00:00,5\n"
+        + "u1,i32,rating,2024-03-02 13:05:00,4\nu2,i1,rating,2024-03-02 14:00:00,5\n"
+        + "u3,i5,rating,2024-03-02 15:00:00,3\n", StandardOpenOption.APPEND);
     for (String step : List.of("build-matrix", "train", "cold-start", "candidates", "rerank")) {
       run.runOk(step, SmallRun.D2);
     }
     Path metrics = run.out().resolve("_work/dt=" + SmallRun.D2 + "/metrics.json");
     Map<String, Object> m = StepReport.parseJson(Files.readString(metrics));
+    // The forward check scored what LATEST served (dt=D1_2) against those new items (ForwardCheckTest checks
+    // the metrics against DuckDB); here, that the nightly's train step runs it.
+    Map<String, Object> forward = (Map<String, Object>) m.get("forward");
+    assertEquals(List.of(true, "dt=" + SmallRun.D1 + "_2", 3L, 4L), List.of(forward.get("checked"),
+        forward.get("publication"), ((Number) forward.get("users_active")).longValue(),
+        ((Number) forward.get("new_pairs")).longValue()), forward.toString());
     Map<String, Object> als = (Map<String, Object>) m.get("als");
     double published = ((Number) als.get("ndcg@10")).doubleValue();
     als.put("ndcg@10", published * 0.5);
@@ -108,6 +127,8 @@ class OperationsTest {
     gate = (Map<String, Object>) StepReport.parseJson(Files.readString(
         run.out().resolve("dt=" + SmallRun.D2 + "/manifest.json"))).get("gate");
     assertEquals(List.of(false, true), List.of(gate.get("passed"), gate.get("forced")));
+    String report = Files.readString(run.out().resolve("dt=" + SmallRun.D2 + "/report.html"));
+    assertTrue(report.contains("Forward check: dt=" + SmallRun.D1 + "_2's lists"), "the run report has the forward check");
   }
 
   @Order(3)
@@ -119,6 +140,8 @@ class OperationsTest {
     assertTrue(out.lines().anyMatch(l -> l.contains("dt=" + SmallRun.D2 + " ") && l.contains("gate refused, forced")
         && l.endsWith("<- LATEST")), out);
     assertTrue(out.contains("ndcg@10 als "), out);
+    assertTrue(out.lines().anyMatch(l -> l.contains("dt=" + SmallRun.D2 + " ") && l.contains("forward ndcg@10 of dt="
+        + SmallRun.D1 + "_2 ")), "status shows the forward check:\n" + out);
     assertTrue(out.contains("lock") && out.contains("free"), out);
 
     assertEquals(0, captured(() -> run.run("rollback", null, "--to", SmallRun.D1)), err);

@@ -1,0 +1,69 @@
+package io.recsysnightly.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The run report's forward-check section and its trends over the last nights. */
+class RunReportTrendsTest {
+  private static Map<String, Object> night(String date, String rank, double holdout, Map<String, Object> forward) {
+    return Map.of("date", date, "model_version", date + "-v", "config", Map.of("recsys.run.date", date,
+        "recsys.als.rank", rank), "metrics", Map.of("k", 10, "evaluated", true, "als", Map.of("ndcg@10", holdout),
+        "forward", forward));
+  }
+
+  private static Map<String, Object> forward(double served, double all, long users) {
+    Map<String, Object> group = Map.of("users", users, "published", Map.of("hit_rate@10", 0.5, "recall@10", 0.25,
+        "ndcg@10", served, "precision@10", 0.05), "starter_all", Map.of("hit_rate@10", 0.25, "recall@10", 0.125,
+        "ndcg@10", all, "precision@10", 0.025));
+    return Map.of("checked", true, "publication", "dt=2024-03-02", "since", "2024-03-03", "until", "2024-03-03",
+        "k", 10, "users_with_list", 60L, "users_active", users, "new_pairs", 9L, "personal", group, "starter",
+        Map.of("users", 0L, "published", Map.of(), "starter_all", Map.of()));
+  }
+
+  @Test
+  void plotsTheLastNightsAndSaysWhatChanged() {
+    Map<String, Object> first = night("2024-03-01", "32", 0.3111, Map.of("checked", false, "reason", "no earlier"));
+    Map<String, Object> second = night("2024-03-02", "32", 0.3222, forward(0.2001, 0.1001, 7));
+    Map<String, Object> today = night("2024-03-03", "64", 0.3333, forward(0.2444, 0.1444, 9));
+
+    String html = RunReport.render(today, Optional.of(second), List.of(first, second));
+
+    assertTrue(html.contains("Forward check: dt=2024-03-02's lists against new items from 2024-03-03 to 2024-03-03 "
+        + "(9 of 60 users with a list took a new item)"), html);
+    assertTrue(html.contains("id=\"forward\"") && html.contains("id=\"trends\""), "forward and trend plots");
+    String rows = html.substring(html.indexOf("The last 3 nights"));
+    assertTrue(rows.contains("<tr><td>2024-03-01</td><td>2024-03-01-v</td><td>0.3111</td><td></td><td></td><td></td>"
+        + "<td></td></tr>"), "the first night: holdout only, nothing to compare its configuration with");
+    assertTrue(rows.contains("<tr><td>2024-03-02</td><td>2024-03-02-v</td><td>0.3222</td><td>0.2001</td><td>0.1001</td>"
+        + "<td>7</td><td>none</td></tr>"), "the run date alone changed: no configuration change");
+    assertTrue(rows.contains("<tr><td>2024-03-03</td><td>2024-03-03-v</td><td>0.3333</td><td>0.2444</td><td>0.1444</td>"
+        + "<td>9</td><td>recsys.als.rank</td></tr>"), "the rank changed on the third night");
+    // The forward lines have no point on the first night (not checked): two points each, the holdout three.
+    Matcher points = Pattern.compile("<title>([^<]+) (-?\\d+): [0-9.]+</title>").matcher(html.substring(
+        html.indexOf("id=\"trends\"")));
+    int holdout = 0;
+    int served = 0;
+    while (points.find()) {
+      holdout += points.group(1).equals("holdout, ALS") ? 1 : 0;
+      served += points.group(1).equals("forward, lists as served (personal)") ? 1 : 0;
+    }
+    assertEquals(List.of(3, 2), List.of(holdout, served));
+  }
+
+  @Test
+  void aNightWithoutAForwardCheckSaysWhy() {
+    Map<String, Object> only = night("2024-03-01", "32", 0.3111, Map.of("checked", false, "reason",
+        "no earlier publication (LATEST names none)"));
+    String html = RunReport.render(only, Optional.empty(), List.of());
+    assertTrue(html.contains("Forward check: not done (no earlier publication (LATEST names none))."), html);
+    assertFalse(html.contains("id=\"trends\""), "one night has no trend");
+  }
+}
