@@ -1,14 +1,18 @@
 package io.recsysnightly.eval;
 
-import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.StarterLists;
@@ -20,16 +24,25 @@ import io.recsysnightly.spark.ScalaSeqs;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -47,6 +60,8 @@ public final class ForwardCheck {
   private static final List<String> PERSONAL_SOURCES = List.of("als", "fold_in");
   private static final String VARIANT = "variant";
   private static final List<String> METRICS = List.of("hit_rate", "recall", "ndcg", "precision");
+  /** The lists scored: as served, and the publication's __all__ starter list without the user's earlier items. */
+  private static final List<String> LISTS = List.of("published", "starter_all");
 
   private final RunContext ctx;
   private final StepReport report;
@@ -97,41 +112,78 @@ public final class ForwardCheck {
     Dataset<Row> items = ctx.read(ctx.paths().itemTable()).select("item_idx", "item_id");
     Dataset<Row> lists = servedLists(run.dir(), users, items);
     lists.persist(StorageLevel.MEMORY_AND_DISK());
-    Timestamp sinceTs = new Timestamp(since.atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1000);
-    Dataset<Row> listed = matrix.join(lists.select("user_idx"), "user_idx", "left_semi");
-    Dataset<Row> fresh = listed.where(col("first_ts").geq(lit(sinceTs))).select("user_idx", "item_idx");
-    fresh.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> earlier = listed.where(col("first_ts").lt(lit(sinceTs)))
-        .join(fresh.select("user_idx").distinct(), "user_idx", "left_semi")
-        .groupBy("user_idx").agg(collect_list("item_idx").as("seen"));
-    Dataset<Row> baseline = starterAllLists(ctx.read(new Path(run.dir(), "segment_recommendations")), items,
-        fresh.select("user_idx").distinct().join(earlier, "user_idx", "left"));
-
     out.put("users_with_list", lists.count());
-    long active = fresh.select("user_idx").distinct().count();
-    out.put("users_active", active);
-    out.put("new_pairs", fresh.count());
-    long catalogue = items.count();
-    for (String group : List.of("personal", "starter")) {
-      Column inGroup = col("source").isin(PERSONAL_SOURCES.toArray());
-      Dataset<Row> groupLists = lists.where(group.equals("personal") ? inGroup : inGroup.unary_$bang());
-      Dataset<Row> groupFresh = fresh.join(groupLists.select("user_idx"), "user_idx", "left_semi");
-      Map<String, Object> g = new LinkedHashMap<>();
-      Map<String, Double> published = Evaluator.evaluate(groupLists.withColumnRenamed("user_idx", "query_idx"),
-          groupFresh, k, catalogue);
-      g.put("users", published.get("users_evaluated").longValue());
-      g.put("published", headline(published));
-      g.put("starter_all", headline(Evaluator.evaluate(baseline, groupFresh, k, catalogue)));
-      out.put(group, g);
-      report.metric("forward " + group + " users", g.get("users"));
-      if ((long) g.get("users") > 0) {
-        report.metric("forward " + group + " ndcg@" + k + " (as served, __all__)", String.format(Locale.ROOT,
-            "%.4f, %.4f", published.get("ndcg@" + k), ((Map<?, ?>) g.get("starter_all")).get("ndcg@" + k)));
+    Broadcast<int[]> starterAll = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext())
+        .broadcast(starterAllOrder(ctx.read(new Path(run.dir(), "segment_recommendations")), items));
+
+    // One pass: per user with a list, the new items (relevant) and the earlier ones (seen), both lists'
+    // metrics computed on the executors, then averaged per group.
+    Column sinceTs = lit(new Timestamp(since.atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1000));
+    Column isNew = col("first_ts").geq(sinceTs);
+    Dataset<Row> perUser = matrix.join(lists.select("user_idx"), "user_idx", "left_semi").groupBy("user_idx")
+        .agg(collect_list(when(isNew, col("item_idx"))).as("relevant"),
+            collect_list(when(isNew.unary_$bang(), col("item_idx"))).as("seen"))
+        .where(size(col("relevant")).gt(0))
+        .join(lists, "user_idx")
+        .select(col("source").isin(PERSONAL_SOURCES.toArray()).as("personal"), col("relevant"), col("seen"),
+            expr("transform(slice(recs, 1, " + k + "), r -> r.item_idx)").as("top"));
+    int n = RankingMetrics.NAMES.length;
+    int cut = k; // the lambda's own copy: the field would capture this object
+    MapFunction<Row, Row> score = r -> {
+      int[] relevant = ints(r.getList(1));
+      int[] seen = ints(r.getList(2));
+      Arrays.sort(seen);
+      double[] served = RankingMetrics.forUser(ints(r.getList(3)), relevant, cut);
+      double[] baseline = RankingMetrics.forUser(firstUnseen(starterAll.value(), seen, cut), relevant, cut);
+      Object[] values = new Object[2 + 2 * n];
+      values[0] = r.getBoolean(0);
+      values[1] = (long) relevant.length;
+      for (int i = 0; i < n; i++) {
+        values[2 + i] = served[i];
+        values[2 + n + i] = baseline[i];
+      }
+      return RowFactory.create(values);
+    };
+    List<Column> aggregates = new ArrayList<>(List.of(count(lit(1)), sum("relevant")));
+    for (String list : LISTS) {
+      for (String name : RankingMetrics.NAMES) {
+        aggregates.add(avg(list + "_" + name));
       }
     }
-    report.metric("forward check", run.name() + ": " + active + " users with a list and a new item since " + since);
+    Map<Boolean, Row> byGroup = new HashMap<>();
+    perUser.map(score, Encoders.row(scoredSchema())).groupBy("personal")
+        .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
+        .collectAsList().forEach(r -> byGroup.put(r.getBoolean(0), r));
+    starterAll.destroy();
     lists.unpersist();
-    fresh.unpersist();
+
+    long active = 0;
+    long pairs = 0;
+    for (String group : List.of("personal", "starter")) {
+      Row r = byGroup.get(group.equals("personal"));
+      Map<String, Object> g = new LinkedHashMap<>();
+      g.put("users", r == null ? 0L : r.getLong(1));
+      for (int l = 0; l < LISTS.size(); l++) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (String name : METRICS) {
+          int i = Arrays.asList(RankingMetrics.NAMES).indexOf(name);
+          m.put(name + "@" + k, r == null ? 0.0 : r.getDouble(3 + l * n + i));
+        }
+        g.put(LISTS.get(l), m);
+      }
+      active += r == null ? 0 : r.getLong(1);
+      pairs += r == null ? 0 : r.getLong(2);
+      out.put(group, g);
+      report.metric("forward " + group + " users", g.get("users"));
+      if (r != null) {
+        report.metric("forward " + group + " ndcg@" + k + " (as served, __all__)", String.format(Locale.ROOT,
+            "%.4f, %.4f", ((Map<?, ?>) g.get(LISTS.get(0))).get("ndcg@" + k),
+            ((Map<?, ?>) g.get(LISTS.get(1))).get("ndcg@" + k)));
+      }
+    }
+    out.put("users_active", active);
+    out.put("new_pairs", pairs);
+    report.metric("forward check", run.name() + ": " + active + " users with a list and a new item since " + since);
     report.phaseDone("forward check", active, "users");
     return out;
   }
@@ -153,32 +205,42 @@ public final class ForwardCheck {
         .agg(sort_array(collect_list(struct(col("rank"), col("item_idx")))).as("recs"));
   }
 
-  /**
-   * The publication's {@code __all__} starter list for each user of {@code usersWithSeen} ({@code user_idx,
-   * seen}), their earlier items removed, as {@code query_idx, recs array<struct<item_idx>>}.
-   */
-  private Dataset<Row> starterAllLists(Dataset<Row> segmentLists, Dataset<Row> items, Dataset<Row> usersWithSeen) {
+  /** The publication's {@code __all__} starter list as item indices, best first (the first variant's in an A/B one). */
+  private static int[] starterAllOrder(Dataset<Row> segmentLists, Dataset<Row> items) {
     Dataset<Row> allRows = segmentLists.where(col("segment").equalTo(StarterLists.ALL));
     if (Arrays.asList(segmentLists.columns()).contains(VARIANT)) {
       // An A/B publication has one __all__ list per variant: the first variant's (the control, by convention).
-      String first = allRows.select(min(VARIANT)).first().getString(0);
-      allRows = allRows.where(col(VARIANT).equalTo(first));
+      allRows = allRows.where(col(VARIANT).equalTo(allRows.select(min(VARIANT)).first().getString(0)));
     }
-    List<Row> all = allRows
-        .select(explode(col("recs")).as("r")).select(col("r.rank").as("rank"), col("r.item_id").as("item_id"))
-        .join(items, "item_id").orderBy("rank").select("item_idx").collectAsList();
-    Column allItems = all.isEmpty() ? expr("CAST(array() AS array<int>)")
-        : array(all.stream().map(r -> lit(r.getInt(0))).toArray(Column[]::new));
-    return usersWithSeen.withColumn("all_items", allItems).select(col("user_idx").as("query_idx"),
-        expr("transform(filter(all_items, x -> seen IS NULL OR NOT array_contains(seen, x)), x -> named_struct("
-            + "'item_idx', x))").as("recs"));
+    return allRows.select(explode(col("recs")).as("r")).select(col("r.rank").as("rank"), col("r.item_id").as("item_id"))
+        .join(items, "item_id").orderBy("rank").select("item_idx").collectAsList().stream()
+        .mapToInt(r -> r.getInt(0)).toArray();
   }
 
-  private Map<String, Double> headline(Map<String, Double> metrics) {
-    Map<String, Double> m = new LinkedHashMap<>();
-    for (String name : METRICS) {
-      m.put(name + "@" + k, metrics.get(name + "@" + k));
+  /** The first {@code n} of {@code order} not in {@code seen} (sorted): the list as it would have been served. */
+  private static int[] firstUnseen(int[] order, int[] seen, int n) {
+    int[] out = new int[n];
+    int size = 0;
+    for (int i = 0; i < order.length && size < n; i++) {
+      if (Arrays.binarySearch(seen, order[i]) < 0) {
+        out[size++] = order[i];
+      }
     }
-    return m;
+    return Arrays.copyOf(out, size);
+  }
+
+  private static int[] ints(List<Integer> values) {
+    return values.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** {@code personal, relevant}, then each list's metrics ({@code published_precision, ...}). */
+  private static StructType scoredSchema() {
+    StructType s = new StructType().add("personal", DataTypes.BooleanType).add("relevant", DataTypes.LongType);
+    for (String list : LISTS) {
+      for (String name : RankingMetrics.NAMES) {
+        s = s.add(list + "_" + name, DataTypes.DoubleType);
+      }
+    }
+    return s;
   }
 }

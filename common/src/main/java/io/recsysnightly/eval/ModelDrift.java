@@ -22,8 +22,9 @@ import org.apache.spark.sql.Row;
  * How far tonight's model moved from the last publication's: the share of users whose top-10 changed,
  * and the median cosine between an item's (a user's) embedding tonight and last night. ALS factors are
  * defined only up to a rotation, so last night's vectors are first rotated into tonight's space by the
- * orthogonal Procrustes solution over the items both nights have: R = argmin ||A R - B|| over orthogonal
- * R, the polar factor of AᵀB. The unaligned medians are reported beside the aligned ones.
+ * orthogonal Procrustes solution over the items both nights have: R = argmin ||A R - B|| over R with
+ * orthonormal columns, the polar factor of AᵀB (rectangular when the rank changed). The unaligned medians
+ * are reported beside the aligned ones when the ranks are equal.
  */
 public final class ModelDrift {
   private static final int TOP = 10;
@@ -45,31 +46,35 @@ public final class ModelDrift {
     Dataset<Row> itemPairs = pairs(previous, tonight, "item_embeddings", "item_id");
     Row ranks = itemPairs.selectExpr("min(size(before))", "max(size(before))", "min(size(after))",
         "max(size(after))", "count(*)").first();
-    if (ranks.getLong(4) == 0 || ranks.getInt(0) != ranks.getInt(3) || ranks.getInt(1) != ranks.getInt(2)) {
-      return notMeasured(out, ranks.getLong(4) == 0 ? "no item in both publications"
-          : "the rank changed (" + ranks.getInt(0) + " -> " + ranks.getInt(2) + "): vectors are not comparable");
+    if (ranks.getLong(4) == 0) {
+      return notMeasured(out, "no item in both publications");
     }
-    int k = ranks.getInt(0);
+    if (ranks.getInt(0) != ranks.getInt(1) || ranks.getInt(2) != ranks.getInt(3)) {
+      return notMeasured(out, "embeddings of different lengths within one publication");
+    }
+    // Last night's rank may differ from tonight's (the nightly search chooses it): R is then rectangular.
+    int before = ranks.getInt(0);
+    int after = ranks.getInt(2);
     double[] rotation;
     try {
-      rotation = Procrustes.rotation(crossProduct(itemPairs, k), k);
+      rotation = Procrustes.rotation(crossProduct(itemPairs, before, after), before, after);
     } catch (IllegalArgumentException e) {
       return notMeasured(out, e.getMessage());
     }
     Broadcast<double[]> r = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).broadcast(rotation);
     out.put("checked", true);
     out.put("against", previousName);
+    out.put("ranks", before + " -> " + after);
     out.put("items_compared", ranks.getLong(4));
-    putCosines(out, "item", itemPairs, r, k);
+    putCosines(out, "item", itemPairs, r, before, after);
     Dataset<Row> userPairs = pairs(previous, tonight, "user_embeddings", "user_id");
     out.put("users_compared", userPairs.count());
-    putCosines(out, "user", userPairs, r, k);
+    putCosines(out, "user", userPairs, r, before, after);
     out.put("top10_changed_share", top10Changed(previous, tonight));
     r.destroy();
-    report.metric("model drift", String.format(Locale.ROOT, "against %s: top-10 changed for %.1f%% of users; median "
-        + "cosine after alignment users %.3f, items %.3f (unaligned %.3f, %.3f)", previousName,
-        100 * (double) out.get("top10_changed_share"), out.get("user_cosine_median"), out.get("item_cosine_median"),
-        out.get("user_cosine_median_unaligned"), out.get("item_cosine_median_unaligned")));
+    report.metric("model drift", String.format(Locale.ROOT, "against %s (rank %s): top-10 changed for %.1f%% of "
+        + "users; median cosine after alignment users %.3f, items %.3f", previousName, out.get("ranks"),
+        100 * (double) out.get("top10_changed_share"), out.get("user_cosine_median"), out.get("item_cosine_median")));
     return out;
   }
 
@@ -88,17 +93,17 @@ public final class ModelDrift {
   }
 
   /**
-   * AᵀB over the item pairs (k × k, row-major). A k² sum of outer products is not a SQL aggregate: an
+   * AᵀB over the item pairs (before × after ranks, row-major). A k² sum of outer products is not a SQL aggregate: an
    * RDD tree aggregate sums per-partition arrays instead of k² columns.
    */
-  private static double[] crossProduct(Dataset<Row> pairs, int k) {
-    return pairs.select("before", "after").javaRDD().treeAggregate(new double[k * k], (acc, row) -> {
+  private static double[] crossProduct(Dataset<Row> pairs, int before, int after) {
+    return pairs.select("before", "after").javaRDD().treeAggregate(new double[before * after], (acc, row) -> {
       List<Float> a = row.getList(0);
       List<Float> b = row.getList(1);
-      for (int i = 0; i < k; i++) {
+      for (int i = 0; i < before; i++) {
         double ai = a.get(i);
-        for (int j = 0; j < k; j++) {
-          acc[i * k + j] += ai * b.get(j);
+        for (int j = 0; j < after; j++) {
+          acc[i * after + j] += ai * b.get(j);
         }
       }
       return acc;
@@ -112,12 +117,16 @@ public final class ModelDrift {
 
   /** The exact medians of cos(aR, b) and of cos(a, b) over the pairs. */
   private static void putCosines(Map<String, Object> out, String what, Dataset<Row> pairs, Broadcast<double[]> r,
-      int k) {
-    MapFunction<Row, Double> aligned = row -> cosine(rotate(row.getList(0), r.value(), k), row.getList(1));
-    MapFunction<Row, Double> unaligned = row -> cosine(rotate(row.getList(0), null, k), row.getList(1));
+      int before, int after) {
+    MapFunction<Row, Double> aligned = row -> cosine(rotate(row.getList(0), r.value(), before, after),
+        row.getList(1));
     Dataset<Row> input = pairs.select("before", "after");
     out.put(what + "_cosine_median", median(input.map(aligned, Encoders.DOUBLE())));
-    out.put(what + "_cosine_median_unaligned", median(input.map(unaligned, Encoders.DOUBLE())));
+    if (before == after) { // without alignment only vectors of one length compare
+      MapFunction<Row, Double> unaligned = row -> cosine(rotate(row.getList(0), null, before, after),
+          row.getList(1));
+      out.put(what + "_cosine_median_unaligned", median(input.map(unaligned, Encoders.DOUBLE())));
+    }
   }
 
   private static double median(Dataset<Double> values) {
@@ -125,17 +134,17 @@ public final class ModelDrift {
     return m.isNullAt(0) ? Double.NaN : m.getDouble(0);
   }
 
-  /** The row vector a times R (R null: a itself). */
-  private static double[] rotate(List<Float> a, double[] r, int k) {
-    double[] out = new double[k];
-    for (int i = 0; i < k; i++) {
+  /** The row vector a times R, before × after (R null: a itself, the ranks equal). */
+  private static double[] rotate(List<Float> a, double[] r, int before, int after) {
+    double[] out = new double[after];
+    for (int i = 0; i < before; i++) {
       double ai = a.get(i);
       if (r == null) {
         out[i] = ai;
         continue;
       }
-      for (int j = 0; j < k; j++) {
-        out[j] += ai * r[i * k + j];
+      for (int j = 0; j < after; j++) {
+        out[j] += ai * r[i * after + j];
       }
     }
     return out;

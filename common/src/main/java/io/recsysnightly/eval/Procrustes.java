@@ -1,89 +1,59 @@
 package io.recsysnightly.eval;
 
 /**
- * The orthogonal Procrustes rotation: for M = AᵀB (k × k, row-major), the orthogonal R minimising
- * ||A R - B|| is the polar factor of M (U Vᵀ of its SVD), found by Newton's iteration
- * X ← (X + X⁻ᵀ) / 2 from X = M, which converges quadratically for a non-singular M.
+ * The orthogonal Procrustes map between two factor spaces: for M = AᵀB (rows × cols, row-major), the
+ * R with orthonormal columns (or rows) minimising ||A R - B|| is the polar factor of M, U Vᵀ of its SVD.
+ * Newton–Schulz iteration X ← X (3I - XᵀX) / 2 from X = M / ||M|| finds it with products alone: each
+ * singular value in (0, 1] goes to 1 and a zero one stays zero, so a rank-deficient M (ALS factors often
+ * leave some dimensions nearly unused) gives the map on the directions both spaces use, and two ranks
+ * (rows ≠ cols) are handled alike.
  */
 final class Procrustes {
-  private static final int MAX_ITERATIONS = 100;
+  private static final int MAX_ITERATIONS = 2000;
 
   private Procrustes() {}
 
-  /** @throws IllegalArgumentException when M is singular (the two spaces share fewer than k directions) */
-  static double[] rotation(double[] m, int k) {
-    double[] x = m.clone();
+  /** @throws IllegalArgumentException when M is zero (no direction in common) */
+  static double[] rotation(double[] m, int rows, int cols) {
+    double norm = 0;
+    for (double v : m) {
+      norm += v * v;
+    }
+    if (norm == 0) {
+      throw new IllegalArgumentException("the two factor spaces share no direction (AᵀB is zero)");
+    }
+    double[] x = new double[m.length];
+    for (int i = 0; i < m.length; i++) {
+      x[i] = m[i] / Math.sqrt(norm);
+    }
     for (int it = 0; it < MAX_ITERATIONS; it++) {
-      double[] inverse = invert(x, k);
+      double[] gram = new double[cols * cols]; // XᵀX
+      for (int r = 0; r < rows; r++) {
+        for (int i = 0; i < cols; i++) {
+          double xi = x[r * cols + i];
+          for (int j = 0; j < cols; j++) {
+            gram[i * cols + j] += xi * x[r * cols + j];
+          }
+        }
+      }
       double change = 0;
-      double norm = 0;
-      double[] next = new double[k * k];
-      for (int i = 0; i < k; i++) {
-        for (int j = 0; j < k; j++) {
-          next[i * k + j] = (x[i * k + j] + inverse[j * k + i]) / 2; // X⁻ᵀ[i][j] = X⁻¹[j][i]
-          double d = next[i * k + j] - x[i * k + j];
+      double[] next = new double[x.length];
+      for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < cols; j++) {
+          double xg = 0;
+          for (int i = 0; i < cols; i++) {
+            xg += x[r * cols + i] * gram[i * cols + j];
+          }
+          next[r * cols + j] = 1.5 * x[r * cols + j] - 0.5 * xg;
+          double d = next[r * cols + j] - x[r * cols + j];
           change += d * d;
-          norm += next[i * k + j] * next[i * k + j];
         }
       }
       x = next;
-      if (change <= 1e-24 * norm) {
-        return x;
+      if (change < 1e-26 * Math.min(rows, cols)) {
+        break;
       }
     }
     return x;
-  }
-
-  /** Gauss–Jordan elimination with partial pivoting. */
-  static double[] invert(double[] a, int k) {
-    double[] m = a.clone();
-    double[] inv = new double[k * k];
-    for (int i = 0; i < k; i++) {
-      inv[i * k + i] = 1;
-    }
-    double scale = 0;
-    for (double v : a) {
-      scale = Math.max(scale, Math.abs(v));
-    }
-    for (int c = 0; c < k; c++) {
-      int pivot = c;
-      for (int r = c + 1; r < k; r++) {
-        if (Math.abs(m[r * k + c]) > Math.abs(m[pivot * k + c])) {
-          pivot = r;
-        }
-      }
-      if (Math.abs(m[pivot * k + c]) <= 1e-12 * scale) {
-        throw new IllegalArgumentException("singular matrix: the two factor spaces do not span the same directions");
-      }
-      swapRows(m, c, pivot, k);
-      swapRows(inv, c, pivot, k);
-      double p = m[c * k + c];
-      for (int j = 0; j < k; j++) {
-        m[c * k + j] /= p;
-        inv[c * k + j] /= p;
-      }
-      for (int r = 0; r < k; r++) {
-        double f = m[r * k + c];
-        if (r == c || f == 0) {
-          continue;
-        }
-        for (int j = 0; j < k; j++) {
-          m[r * k + j] -= f * m[c * k + j];
-          inv[r * k + j] -= f * inv[c * k + j];
-        }
-      }
-    }
-    return inv;
-  }
-
-  private static void swapRows(double[] m, int a, int b, int k) {
-    if (a == b) {
-      return;
-    }
-    for (int j = 0; j < k; j++) {
-      double t = m[a * k + j];
-      m[a * k + j] = m[b * k + j];
-      m[b * k + j] = t;
-    }
   }
 }

@@ -26,6 +26,10 @@ import java.util.SplittableRandom;
  * <p><b>Activity.</b> Users' event counts follow a log-normal (sigma 1) scaled so they sum exactly to
  * the requested total, at least one each. Ratings (80%) are higher inside a user's taste; tags have no
  * value. Timestamps are uniform over the window.
+ *
+ * <p><b>Drift.</b> With a drift date, a share of the users (a seeded choice) follow a second set of
+ * favourite categories, drawn the same way, in their events from that day on: a known change of taste
+ * on a known day, for the forward check and the drift measures to find.
  */
 public final class EventGenerator implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -126,7 +130,10 @@ public final class EventGenerator implements Serializable {
 
   /** The favourite categories of a user (1 to 3, possibly repeated), drawn by category popularity. */
   public int[] favourites(int user) {
-    SplittableRandom rnd = new SplittableRandom(mix(spec.seed(), user, 2));
+    return favourites(new SplittableRandom(mix(spec.seed(), user, 2)));
+  }
+
+  private int[] favourites(SplittableRandom rnd) {
     int k = 1 + rnd.nextInt(3);
     int[] fav = new int[k];
     for (int j = 0; j < k; j++) {
@@ -135,13 +142,31 @@ public final class EventGenerator implements Serializable {
     return fav;
   }
 
+  /** Whether user {@code user} follows new favourites from the drift date on ({@link GenerateSpec#driftFrom()}). */
+  public boolean drifts(int user) {
+    return spec.driftFrom() != null
+        && Long.remainderUnsigned(mix(spec.seed(), user, 8), 1_000_000L) < spec.driftShare() * 1_000_000L;
+  }
+
+  /** The favourite categories a drifting user follows from the drift date on, drawn like the first ones. */
+  public int[] driftedFavourites(int user) {
+    return favourites(new SplittableRandom(mix(spec.seed(), user, 9)));
+  }
+
   /** Generates every event of users {@code from .. to}, user by user, in a fixed order. */
   public void generate(int from, int to, Sink sink) {
+    long driftSecond = spec.driftFrom() == null ? Long.MAX_VALUE
+        : spec.driftFrom().atStartOfDay().toEpochSecond(ZoneOffset.UTC);
     for (int u = from; u < to; u++) {
-      int[] fav = favourites(u);
+      int[] before = favourites(u);
+      int[] after = drifts(u) ? driftedFavourites(u) : before;
       SplittableRandom rnd = new SplittableRandom(mix(spec.seed(), u, 3));
       long count = eventsOf(u);
       for (long e = 0; e < count; e++) {
+        // With a drift date the time is drawn first, as it decides which favourites the event follows;
+        // without one, last, as it always was (the same seed gives the same events as before drift existed).
+        long second = spec.driftFrom() == null ? -1 : windowStartSecond + rnd.nextLong(windowSeconds);
+        int[] fav = second >= driftSecond ? after : before;
         int item;
         boolean inTaste;
         if (rnd.nextDouble() < spec.tasteShare()) {
@@ -157,7 +182,9 @@ public final class EventGenerator implements Serializable {
         if (rating) {
           value = inTaste ? 3.5 + 0.5 * rnd.nextInt(4) : 0.5 + 0.5 * rnd.nextInt(10);
         }
-        long second = windowStartSecond + rnd.nextLong(windowSeconds);
+        if (second < 0) {
+          second = windowStartSecond + rnd.nextLong(windowSeconds);
+        }
         sink.event(u, item, rating, value, second);
       }
     }

@@ -23,9 +23,12 @@ import java.util.Map;
  * @param days length of the time window, ending at the end of {@code endDate} (UTC)
  * @param endDate last day of the window; the run date the generated data is meant for
  * @param seed seed of every random choice
+ * @param driftFrom first day on which a share of the users follow new favourite categories (null: no drift),
+ *     for scenarios where tastes change on a known day
+ * @param driftShare share of users whose tastes change on {@code driftFrom}
  */
 public record GenerateSpec(int users, int items, long events, int categories, double exponent, double tasteShare,
-    int days, LocalDate endDate, long seed) implements Serializable {
+    int days, LocalDate endDate, long seed, LocalDate driftFrom, double driftShare) implements Serializable {
 
   /** The named scales of the issue: about 10^6, 10^7 and 5 x 10^7 events. */
   public enum Preset {
@@ -75,47 +78,65 @@ public record GenerateSpec(int users, int items, long events, int categories, do
     require(exponent >= 0 && exponent <= 5, "exponent must be between 0 and 5, was " + exponent);
     require(tasteShare >= 0 && tasteShare <= 1, "taste share must be between 0 and 1, was " + tasteShare);
     require(days >= 1, "days must be at least 1, was " + days);
+    require(driftShare >= 0 && driftShare <= 1, "drift share must be between 0 and 1, was " + driftShare);
+    require(driftFrom == null || (!driftFrom.isAfter(endDate) && driftFrom.isAfter(endDate.minusDays(days))),
+        "the drift date must fall within the window " + endDate.minusDays(days - 1) + " .. " + endDate + ", was "
+            + driftFrom);
   }
 
   public static GenerateSpec of(Preset preset) {
     return new GenerateSpec(preset.users, preset.items, preset.events, preset.categories, DEFAULT_EXPONENT,
-        DEFAULT_TASTE_SHARE, DEFAULT_DAYS, DEFAULT_END_DATE, DEFAULT_SEED);
+        DEFAULT_TASTE_SHARE, DEFAULT_DAYS, DEFAULT_END_DATE, DEFAULT_SEED, null, 0);
   }
 
   public GenerateSpec withUsers(int value) {
-    return new GenerateSpec(value, items, events, categories, exponent, tasteShare, days, endDate, seed);
+    return new GenerateSpec(value, items, events, categories, exponent, tasteShare,
+        days, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withItems(int value) {
-    return new GenerateSpec(users, value, events, categories, exponent, tasteShare, days, endDate, seed);
+    return new GenerateSpec(users, value, events, categories, exponent, tasteShare,
+        days, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withEvents(long value) {
-    return new GenerateSpec(users, items, value, categories, exponent, tasteShare, days, endDate, seed);
+    return new GenerateSpec(users, items, value, categories, exponent, tasteShare,
+        days, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withCategories(int value) {
-    return new GenerateSpec(users, items, events, value, exponent, tasteShare, days, endDate, seed);
+    return new GenerateSpec(users, items, events, value, exponent, tasteShare,
+        days, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withExponent(double value) {
-    return new GenerateSpec(users, items, events, categories, value, tasteShare, days, endDate, seed);
+    return new GenerateSpec(users, items, events, categories, value, tasteShare,
+        days, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withTasteShare(double value) {
-    return new GenerateSpec(users, items, events, categories, exponent, value, days, endDate, seed);
+    return new GenerateSpec(users, items, events, categories, exponent, value,
+        days, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withDays(int value) {
-    return new GenerateSpec(users, items, events, categories, exponent, tasteShare, value, endDate, seed);
+    return new GenerateSpec(users, items, events, categories, exponent, tasteShare,
+        value, endDate, seed, driftFrom, driftShare);
   }
 
   public GenerateSpec withEndDate(LocalDate value) {
-    return new GenerateSpec(users, items, events, categories, exponent, tasteShare, days, value, seed);
+    return new GenerateSpec(users, items, events, categories, exponent, tasteShare, days, value, seed,
+        driftFrom, driftShare);
   }
 
   public GenerateSpec withSeed(long value) {
-    return new GenerateSpec(users, items, events, categories, exponent, tasteShare, days, endDate, value);
+    return new GenerateSpec(users, items, events, categories, exponent, tasteShare,
+        days, endDate, value, driftFrom, driftShare);
+  }
+
+  /** From {@code from} on, a share {@code share} of the users follow new favourite categories. */
+  public GenerateSpec withDrift(LocalDate from, double share) {
+    return new GenerateSpec(users, items, events, categories, exponent, tasteShare, days, endDate, seed, from, share);
   }
 
   public Map<String, Object> toMap() {
@@ -129,6 +150,10 @@ public record GenerateSpec(int users, int items, long events, int categories, do
     m.put("days", days);
     m.put("end_date", endDate.toString());
     m.put("seed", seed);
+    if (driftFrom != null) {
+      m.put("drift_from", driftFrom.toString());
+      m.put("drift_share", driftShare);
+    }
     return m;
   }
 

@@ -7,15 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.recsysnightly.io.RunContext;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.testing.ForwardTruth;
 import io.recsysnightly.testing.TestInputs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,7 +92,9 @@ class ForwardCheckTest {
     // The same from the files alone, by DuckDB: the events CSV and the publication's Parquet.
     for (String group : new String[] {"personal", "starter"}) {
       for (String list : new String[] {"published", "starter_all"}) {
-        double[] expected = duckdbMetrics(publication, group, list.equals("starter_all"));
+        double[] expected = ForwardTruth.metrics(publication, "read_csv_auto('" + dir.resolve("in/events.csv") + "')",
+            LocalDate.parse(TODAY), LocalDate.parse(TODAY), K, group.equals("personal"), list.equals("starter_all"));
+        assertEquals((long) expected[3], ((Map<?, ?>) forward.get(group)).get("users"), group + " users");
         Map<?, ?> m = (Map<?, ?>) ((Map<?, ?>) forward.get(group)).get(list);
         assertEquals(expected[0], (Double) m.get("hit_rate@" + K), 1e-9, group + " " + list + " hit rate");
         assertEquals(expected[1], (Double) m.get("recall@" + K), 1e-9, group + " " + list + " recall");
@@ -135,40 +138,6 @@ class ForwardCheckTest {
     assertEquals(hitRate, (Double) m.get("hit_rate@" + K), 1e-9, group + " " + list + " hit rate");
     assertEquals(recall, (Double) m.get("recall@" + K), 1e-9, group + " " + list + " recall");
     assertEquals(ndcg, (Double) m.get("ndcg@" + K), 1e-9, group + " " + list + " ndcg");
-  }
-
-  /** Hit rate, recall and NDCG at K of one group's lists (or of __all__ without earlier items), by DuckDB. */
-  private static double[] duckdbMetrics(Path publication, String group, boolean starterAll) throws SQLException {
-    String since = "TIMESTAMP '" + TODAY + " 00:00:00'";
-    String until = "TIMESTAMP '" + TODAY + " 00:00:00' + INTERVAL 1 DAY";
-    String recs = "read_parquet('" + publication.resolve("recommendations/*.parquet") + "')";
-    String sources = group.equals("personal") ? "('als', 'fold_in')" : "('segment_mean', 'global_mean')";
-    String lists = starterAll
-        ? "SELECT u.user_id, a.item_id, row_number() OVER (PARTITION BY u.user_id ORDER BY a.rank) AS pos "
-            + "FROM users u, (SELECT UNNEST(recs, recursive := true) FROM read_parquet('"
-            + publication.resolve("segment_recommendations/*.parquet") + "') WHERE segment = '__all__') a "
-            + "WHERE (u.user_id, a.item_id) NOT IN (SELECT user_id, item_id FROM pairs WHERE first_ts < " + since + ")"
-        : "SELECT user_id, r.item_id AS item_id, r.rank AS pos FROM (SELECT user_id, UNNEST(recs) AS r FROM " + recs
-            + ") WHERE user_id IN (SELECT user_id FROM users)";
-    String sql = "WITH pairs AS (SELECT user_id, item_id, min(CAST(event_ts AS TIMESTAMP)) AS first_ts "
-        + "FROM read_csv_auto('" + dir.resolve("in/events.csv") + "') WHERE CAST(event_ts AS TIMESTAMP) < " + until
-        + " GROUP BY ALL), "
-        + "fresh AS (SELECT user_id, item_id FROM pairs WHERE first_ts >= " + since + "), "
-        + "users AS (SELECT DISTINCT user_id FROM " + recs + " WHERE source IN " + sources
-        + " AND user_id IN (SELECT user_id FROM fresh)), "
-        + "lists AS (" + lists + "), "
-        + "per_user AS (SELECT u.user_id, (SELECT count(*) FROM fresh f WHERE f.user_id = u.user_id) AS relevant, "
-        + "(SELECT count(*) FROM lists l JOIN fresh f USING (user_id, item_id) WHERE l.user_id = u.user_id AND l.pos <= "
-        + K + ") AS hits, "
-        + "coalesce((SELECT sum(1 / log2(l.pos + 1)) FROM lists l JOIN fresh f USING (user_id, item_id) "
-        + "WHERE l.user_id = u.user_id AND l.pos <= " + K + "), 0) AS dcg FROM users u) "
-        + "SELECT avg(CASE WHEN hits > 0 THEN 1.0 ELSE 0.0 END), avg(hits / relevant), "
-        + "avg(dcg / (SELECT sum(1 / log2(i + 1)) FROM range(1, least(relevant, " + K + ") + 1) t(i))) FROM per_user";
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return new double[] {rs.getDouble(1), rs.getDouble(2), rs.getDouble(3)};
-    }
   }
 
   private static void duckdb(String sql) throws SQLException {

@@ -43,12 +43,32 @@ class ModelDriftTest {
     double[] a = randomMatrix(new Random(3), 20);
     // M = Aᵀ(A Q) = (AᵀA) Q: its polar factor is Q.
     double[] m = multiply(multiply(transpose(a, 20), a, K, 20, K), q, K, K, K);
-    double[] r = Procrustes.rotation(m, K);
+    double[] r = Procrustes.rotation(m, K, K);
     for (int i = 0; i < K * K; i++) {
       assertEquals(q[i], r[i], 1e-9, "entry " + i);
     }
-    assertThrows(IllegalArgumentException.class, () -> Procrustes.rotation(new double[] {1, 2, 3, 2, 4, 6, 0, 0, 1},
-        K));
+    // A factor space with an unused dimension (A's third column 0): AᵀB is singular, and R still maps A onto B.
+    for (int row = 0; row < 20; row++) {
+      a[row * K + 2] = 0;
+    }
+    double[] b = multiply(a, q, 20, K, K);
+    double[] partial = Procrustes.rotation(multiply(transpose(a, 20), b, K, 20, K), K, K);
+    double[] mapped = multiply(a, partial, 20, K, K);
+    for (int i = 0; i < b.length; i++) {
+      assertEquals(b[i], mapped[i], 1e-9, "A R = B, entry " + i);
+    }
+    // A rank of 3 last night and 4 tonight: B = A W with W = [Q | 0] (orthonormal rows); the map found is W.
+    double[] w = new double[K * (K + 1)];
+    for (int i = 0; i < K; i++) {
+      System.arraycopy(q, i * K, w, i * (K + 1), K);
+    }
+    double[] full = randomMatrix(new Random(5), 20);
+    double[] wide = Procrustes.rotation(multiply(multiply(transpose(full, 20), full, K, 20, K), w, K, K, K + 1), K,
+        K + 1);
+    for (int i = 0; i < w.length; i++) {
+      assertEquals(w[i], wide[i], 1e-9, "W entry " + i);
+    }
+    assertThrows(IllegalArgumentException.class, () -> Procrustes.rotation(new double[K * K], K, K));
   }
 
   @Test

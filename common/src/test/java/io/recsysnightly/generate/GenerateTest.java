@@ -37,7 +37,7 @@ class GenerateTest {
 
   private static GenerateSpec spec(int users, int items, long events, int categories, double exponent) {
     return new GenerateSpec(users, items, events, categories, exponent, GenerateSpec.DEFAULT_TASTE_SHARE,
-        GenerateSpec.DEFAULT_DAYS, GenerateSpec.DEFAULT_END_DATE, GenerateSpec.DEFAULT_SEED);
+        GenerateSpec.DEFAULT_DAYS, GenerateSpec.DEFAULT_END_DATE, GenerateSpec.DEFAULT_SEED, null, 0);
   }
 
   @Test
@@ -171,5 +171,53 @@ class GenerateTest {
     assertEquals(dir.resolve("a").toString(), config.get(ConfigKeys.INPUT_ROOT));
     assertEquals(dir.resolve("a/out").toString(), config.get(ConfigKeys.OUTPUT_ROOT));
     assertTrue(Files.isRegularFile(dir.resolve("a/generate.json")));
+  }
+
+  @Test
+  void driftingUsersFollowNewFavouritesFromTheDriftDay() {
+    LocalDate driftFrom = GenerateSpec.DEFAULT_END_DATE.minusDays(2);
+    GenerateSpec spec = spec(600, 400, 60_000, 12, 1.0).withDays(10).withDrift(driftFrom, 0.5);
+    EventGenerator g = new EventGenerator(spec);
+    long driftSecond = driftFrom.atStartOfDay().toEpochSecond(ZoneOffset.UTC);
+    int drifting = 0;
+    // Per period (before, after the drift day) and drifting or not: events, of which in the old favourites, in the new.
+    long[][] counts = new long[4][3];
+    for (Event e : events(g, 0, 600)) {
+      int[] old = g.favourites(e.user());
+      int[] fresh = g.driftedFavourites(e.user());
+      boolean overlap = false;
+      for (int c : old) {
+        overlap |= contains(fresh, c);
+      }
+      if (overlap) {
+        continue; // only users whose two sets of favourites share no category tell the two apart
+      }
+      int row = (e.second() >= driftSecond ? 2 : 0) + (g.drifts(e.user()) ? 1 : 0);
+      counts[row][0]++;
+      counts[row][1] += contains(old, g.categoryOf(e.item())) ? 1 : 0;
+      counts[row][2] += contains(fresh, g.categoryOf(e.item())) ? 1 : 0;
+    }
+    for (int u = 0; u < 600; u++) {
+      drifting += g.drifts(u) ? 1 : 0;
+    }
+    assertTrue(drifting > 240 && drifting < 360, "about half the users drift: " + drifting);
+    for (int row = 0; row < 4; row++) {
+      boolean followsNew = row == 3; // after the drift day, a drifting user
+      double inOld = (double) counts[row][1] / counts[row][0];
+      double inNew = (double) counts[row][2] / counts[row][0];
+      assertTrue(counts[row][0] > 500, "enough events in case " + row + ": " + counts[row][0]);
+      assertTrue(followsNew ? inNew > 0.8 && inOld < 0.2 : inOld > 0.8 && inNew < 0.2,
+          "case " + row + ": in the old favourites " + inOld + ", in the new " + inNew);
+    }
+    assertThrows(RecsysException.class, () -> spec.withDrift(GenerateSpec.DEFAULT_END_DATE.plusDays(1), 0.5));
+  }
+
+  private static boolean contains(int[] values, int v) {
+    for (int x : values) {
+      if (x == v) {
+        return true;
+      }
+    }
+    return false;
   }
 }

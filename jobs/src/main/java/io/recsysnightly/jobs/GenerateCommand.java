@@ -29,6 +29,9 @@ final class GenerateCommand {
       CommandOption.value("end-date", "YYYY-MM-DD", "Last day of the window, the run date to use (default "
           + GenerateSpec.DEFAULT_END_DATE + ")."),
       CommandOption.value("seed", "N", "Seed (default " + GenerateSpec.DEFAULT_SEED + ")."),
+      CommandOption.value("drift-from", "YYYY-MM-DD", "From this day on, a share of the users follow new favourite "
+          + "categories (a known change of taste; default none)."),
+      CommandOption.value("drift-share", "X", "Share of users whose tastes change on --drift-from (default 0.5)."),
       CommandOption.value("format", "FMT", "parquet (default) or csv."));
 
   private GenerateCommand() {}
@@ -47,7 +50,8 @@ final class GenerateCommand {
         o.number("taste-share", 0, 1).orElse(spec.tasteShare()),
         o.integer("days", 1, 100_000).orElse(spec.days()),
         o.date("end-date").orElse(spec.endDate()),
-        o.longValue("seed", Long.MIN_VALUE, Long.MAX_VALUE).orElse(spec.seed()));
+        o.longValue("seed", Long.MIN_VALUE, Long.MAX_VALUE).orElse(spec.seed()),
+        o.date("drift-from").orElse(null), o.number("drift-share", 0, 1).orElse(0.5));
     String format = o.string("format").map(f -> f.trim().toLowerCase(Locale.ROOT)).orElse("parquet");
     if (!format.equals("parquet") && !format.equals("csv")) {
       throw RecsysException.config("Option --format expects parquet or csv but was given '%s'", format);
