@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.recsysnightly.report.RunReport;
+import io.recsysnightly.report.StepReport;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -50,6 +53,39 @@ class RunReportChromiumTest {
     Run shot = run(chromium, report, "--screenshot=" + png, "--window-size=1400,2600");
     assertTrue(Files.size(png) > 20_000, "a screenshot with content: " + Files.size(png) + " bytes\n" + shot.stderr);
     assertEquals(List.of(), consoleErrors(shot.stderr));
+  }
+
+  /**
+   * The plots that need more than one night (the forward check, the trends): the sample's manifest as
+   * tonight's with a forward check added, and two earlier nights made from it.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void forwardAndTrendPlotsRenderToo() throws Exception {
+    Path chromium = chromium();
+    Map<String, Object> today = StepReport.parseJson(Files.readString(SampleRun.publication().resolve("manifest.json")));
+    Map<String, Object> group = Map.of("users", 400, "published", Map.of("hit_rate@10", 0.31, "recall@10", 0.12,
+        "ndcg@10", 0.09, "precision@10", 0.04), "starter_all", Map.of("hit_rate@10", 0.2, "recall@10", 0.07,
+        "ndcg@10", 0.05, "precision@10", 0.02));
+    ((Map<String, Object>) today.get("metrics")).put("forward", Map.of("checked", true, "publication",
+        "dt=2018-09-24", "since", "2018-09-25", "until", "2018-09-25", "k", 10, "users_with_list", 610,
+        "users_active", 400, "new_pairs", 900, "personal", group, "starter", Map.of("users", 0)));
+    List<Map<String, Object>> history = new ArrayList<>();
+    for (String date : List.of("2018-09-23", "2018-09-24")) {
+      Map<String, Object> night = StepReport.parseJson(StepReport.toJson(today));
+      night.put("date", date);
+      history.add(night);
+    }
+    String html = RunReport.render(today, Optional.of(history.get(1)), history);
+    assertTrue(html.contains("id=\"forward\"") && html.contains("id=\"trends\""), "forward and trend plots");
+    Path page = Files.createTempFile("report-nights-", ".html");
+    Files.writeString(page, html);
+    Run dom = run(chromium, page, "--dump-dom");
+    Matcher m = PLOTS.matcher(dom.stdout);
+    assertTrue(m.find(), "the page's script ran:\n" + tail(dom.stdout));
+    assertEquals(html.split("<svg class=\"plot\"", -1).length - 1, Integer.parseInt(m.group(1)),
+        "every plot has a size on the page");
+    assertEquals(List.of(), consoleErrors(dom.stderr));
   }
 
   @Test
