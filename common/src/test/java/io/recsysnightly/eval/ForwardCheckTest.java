@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,51 @@ class ForwardCheckTest {
         assertEquals(expected[2], (Double) m.get("ndcg@" + K), 1e-9, group + " " + list + " ndcg");
       }
     }
+  }
+
+  /**
+   * An A/B publication: every variant has a list for every user, and each user was served the one of the
+   * variant {@code assignments} names. Variant b serves u1 the list the test above serves; variant a's list
+   * for u1 would hit nothing. The baseline is the first variant's __all__ list (a's, as above); b's would
+   * put i6 first. So the served metrics are the ones above.
+   */
+  @Test
+  void scoresEachUserOnTheVariantThatServedThem() throws Exception {
+    Path out = dir.resolve("out");
+    Path publication = out.resolve("dt=" + PUBLISHED + "_2");
+    String lists = "('u2', [" + rec("i1", 1) + ", " + rec("i2", 2) + ", " + rec("i4", 3) + "], 'fold_in'), "
+        + "('u3', [" + rec("i1", 1) + ", " + rec("i2", 2) + ", " + rec("i3", 3) + "], 'segment_mean'), "
+        + "('u4', [" + rec("i1", 1) + ", " + rec("i3", 2) + ", " + rec("i4", 3) + "], 'als'), "
+        + "('u6', [" + rec("i1", 1) + ", " + rec("i2", 2) + ", " + rec("i3", 3) + "], 'als')";
+    String u1InA = "('u1', [" + rec("i3", 1) + ", " + rec("i6", 2) + "], 'als'), ";
+    String u1InB = "('u1', [" + rec("i5", 1) + ", " + rec("i3", 2) + ", " + rec("i6", 3) + "], 'als'), ";
+    for (String variant : new String[] {"a", "b"}) {
+      Path recs = publication.resolve("recommendations/variant=" + variant);
+      Path segments = publication.resolve("segment_recommendations/variant=" + variant);
+      Files.createDirectories(recs);
+      Files.createDirectories(segments);
+      duckdb("COPY (SELECT * FROM (VALUES " + (variant.equals("a") ? u1InA : u1InB) + lists
+          + ") t(user_id, recs, source)) TO '" + recs.resolve("part-0.parquet") + "' (FORMAT parquet)");
+      String all = variant.equals("a") ? rec("i1", 1) + ", " + rec("i2", 2) + ", " + rec("i3", 3) + ", "
+          + rec("i4", 4) + ", " + rec("i5", 5) : rec("i6", 1) + ", " + rec("i4", 2) + ", " + rec("i2", 3);
+      duckdb("COPY (SELECT '__all__' AS segment, [" + all + "] AS recs) TO '" + segments.resolve("part-0.parquet")
+          + "' (FORMAT parquet)");
+    }
+    Files.createDirectories(publication.resolve("assignments"));
+    duckdb("COPY (SELECT * FROM (VALUES ('u1', 'b'), ('u2', 'a'), ('u3', 'a'), ('u4', 'a'), ('u6', 'a')) "
+        + "t(user_id, variant)) TO '" + publication.resolve("assignments/part-0.parquet") + "' (FORMAT parquet)");
+    Files.writeString(publication.resolve("manifest.json"), "{\"run_date\": \"" + PUBLISHED + "\"}");
+    Files.writeString(publication.resolve("_SUCCESS"), "");
+    Files.writeString(out.resolve("LATEST"), "dt=" + PUBLISHED + "_2\n");
+
+    Map<String, Object> forward = check(inputs.context(TODAY));
+
+    assertEquals(List.of(true, 5L, 3L), List.of(forward.get("checked"), forward.get("users_with_list"),
+        forward.get("users_active")), String.valueOf(forward));
+    double atTwo = 1 / log2(3);
+    assertGroup(forward, "personal", "published", 2, 0.5, 0.25, (1 / (1 + atTwo)) / 2);
+    assertGroup(forward, "personal", "starter_all", 2, 0.5, 0.25, (atTwo / (1 + atTwo)) / 2);
+    assertGroup(forward, "starter", "published", 1, 1, 1, atTwo);
   }
 
   @Test
