@@ -199,14 +199,25 @@ public final class Baselines {
       float[] score = scores.value();
       int[] seen = query.isNullAt(2) ? new int[0]
           : query.<Integer>getList(2).stream().mapToInt(Integer::intValue).toArray();
-      List<Row> recs = new ArrayList<>(n);
-      for (int p = 0; p < order.length && recs.size() < n; p++) {
-        if (Arrays.binarySearch(seen, order[p]) < 0) {
-          recs.add(RowFactory.create(order[p], score[p], recs.size() + 1));
-        }
+      int[] positions = firstUnseen(order, seen, n);
+      List<Row> recs = new ArrayList<>(positions.length);
+      for (int p : positions) {
+        recs.add(RowFactory.create(order[p], score[p], recs.size() + 1));
       }
       return RowFactory.create(query.getInt(0), io.recsysnightly.spark.ScalaSeqs.seq(recs));
     }
+  }
+
+  /** The positions in {@code order} of its first {@code n} items not in {@code seen} (sorted). */
+  static int[] firstUnseen(int[] order, int[] seen, int n) {
+    int[] positions = new int[n];
+    int size = 0;
+    for (int p = 0; p < order.length && size < n; p++) {
+      if (Arrays.binarySearch(seen, order[p]) < 0) {
+        positions[size++] = p;
+      }
+    }
+    return Arrays.copyOf(positions, size);
   }
 
   /** A user's item-kNN query vector: the sum of the vectors of the items they have seen. */

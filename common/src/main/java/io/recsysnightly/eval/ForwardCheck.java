@@ -219,14 +219,7 @@ public final class ForwardCheck {
 
   /** The first {@code n} of {@code order} not in {@code seen} (sorted): the list as it would have been served. */
   private static int[] firstUnseen(int[] order, int[] seen, int n) {
-    int[] out = new int[n];
-    int size = 0;
-    for (int i = 0; i < order.length && size < n; i++) {
-      if (Arrays.binarySearch(seen, order[i]) < 0) {
-        out[size++] = order[i];
-      }
-    }
-    return Arrays.copyOf(out, size);
+    return Arrays.stream(Baselines.firstUnseen(order, seen, n)).map(p -> order[p]).toArray();
   }
 
   private static int[] ints(List<Integer> values) {

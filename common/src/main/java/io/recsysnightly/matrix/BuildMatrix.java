@@ -231,13 +231,10 @@ public final class BuildMatrix {
    * Tonight's input measures against the last publications' (their manifests' input counts are this
    * step's counts), one summary line each, flagged past {@code recsys.drift.warn-factor}.
    */
-  @SuppressWarnings("unchecked")
   private void reportDrift(LocalDate date) {
     int nights = config.get(ConfigKeys.DRIFT_HISTORY_NIGHTS);
-    List<Map<String, ?>> history = new Publications(ctx.files(), ctx.paths().outputRoot())
-        .manifestsBefore(date, nights).stream()
-        .map(m -> m.get("input_counts") instanceof Map<?, ?> c ? (Map<String, ?>) c : Map.<String, Object>of())
-        .toList();
+    List<Map<String, ?>> history = InputDrift.inputCounts(new Publications(ctx.files(), ctx.paths().outputRoot())
+        .manifestsBefore(date, nights));
     Map<String, InputDrift.Measure> drift = InputDrift.compare(report.counts(), history, nights);
     double factor = config.get(ConfigKeys.DRIFT_WARN_FACTOR);
     InputDrift.describe(drift, factor).forEach((name, line) -> report.metric("input drift: " + name, line));

@@ -40,6 +40,14 @@ public final class InputDrift {
     }
   }
 
+  /** Each manifest's {@code input_counts} (build-matrix's counts), empty where a manifest has none. */
+  @SuppressWarnings("unchecked")
+  public static List<Map<String, ?>> inputCounts(List<Map<String, Object>> manifests) {
+    return manifests.stream()
+        .map(m -> m.get("input_counts") instanceof Map<?, ?> c ? (Map<String, ?>) c : Map.<String, Object>of())
+        .toList();
+  }
+
   /** The measures of one night's build-matrix counts, by name (volume, new_user_share, ..., type:T). */
   public static Map<String, Double> measures(Map<String, ?> counts) {
     Map<String, Double> m = new LinkedHashMap<>();

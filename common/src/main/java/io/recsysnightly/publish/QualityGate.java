@@ -98,7 +98,6 @@ public final class QualityGate {
    * The rules from history, each off at 0: the run date's event volume, and the forward check's NDCG,
    * against their medians over the last recsys.drift.history-nights publications.
    */
-  @SuppressWarnings("unchecked")
   private void checkHistory(Map<String, Object> metrics, History history, List<String> reasons,
       Map<String, Object> checks) {
     int nights = config.get(ConfigKeys.DRIFT_HISTORY_NIGHTS);
@@ -106,10 +105,8 @@ public final class QualityGate {
         history.manifests().size());
     double minVolume = config.get(ConfigKeys.GATE_MIN_VOLUME_RATIO);
     if (minVolume > 0) {
-      List<Map<String, ?>> inputs = manifests.stream()
-          .map(m -> m.get("input_counts") instanceof Map<?, ?> c ? (Map<String, ?>) c : Map.<String, Object>of())
-          .toList();
-      InputDrift.Measure volume = InputDrift.compare(history.inputCounts(), inputs, nights).get(InputDrift.VOLUME);
+      InputDrift.Measure volume = InputDrift.compare(history.inputCounts(), InputDrift.inputCounts(manifests), nights)
+          .get(InputDrift.VOLUME);
       if (volume != null && volume.nights() > 0) {
         checks.put("volume_vs_median", volume.ratio());
         if (volume.tonight() < minVolume * volume.median()) {
