@@ -1,5 +1,9 @@
 package io.recsysnightly.generate;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.timestamp_seconds;
+
 import io.recsysnightly.io.FileStore;
 import io.recsysnightly.report.StepReport;
 import java.util.ArrayList;
@@ -33,6 +37,8 @@ import org.apache.spark.sql.types.StructType;
 public final class Generate {
   /** Events per generation task: the number of tasks (and event files) depends on the spec only. */
   private static final long EVENTS_PER_TASK = 1_000_000L;
+  /** The folder column of events written by day (UTC dates). */
+  public static final String DAY = "day";
 
   public static final StructType EVENTS = new StructType()
       .add("user_id", DataTypes.StringType, false)
@@ -76,23 +82,31 @@ public final class Generate {
   }
 
   /**
-   * Generates and writes everything under {@code dir}; {@code format} is parquet or csv.
+   * Generates and writes everything under {@code dir}; {@code format} is parquet or csv. With {@code byDay}
+   * the events go one folder per day ({@code events.parquet/day=YYYY-MM-DD/}, one file each), so a
+   * multi-night scenario can hand the pipeline its input as it would arrive: one more day every night.
    *
    * @return what was written: counts, paths and seconds, also saved as {@code generate.json}
    */
-  public Map<String, Object> write(GenerateSpec spec, Path dir, String format) {
+  public Map<String, Object> write(GenerateSpec spec, Path dir, String format, boolean byDay) {
     long t0 = System.nanoTime();
     String ext = "." + format.toLowerCase(Locale.ROOT);
     EventGenerator generator = new EventGenerator(spec);
     files.mkdirs(dir);
 
-    writeAtomically(events(spec, generator), new Path(dir, "events" + ext), format);
-    writeAtomically(itemTable(generator), new Path(dir, "items" + ext), format);
-    writeAtomically(userTable(generator), new Path(dir, "users" + ext), format);
+    Dataset<Row> events = events(spec, generator);
+    if (byDay) {
+      // Sorted within each day's single file, so the same spec still writes the same files.
+      events = events.withColumn(DAY, date_format(timestamp_seconds(col("event_ts")), "yyyy-MM-dd"))
+          .repartition(col(DAY)).sortWithinPartitions(DAY, "user_id", "event_ts", "item_id", "event_type");
+    }
+    writeAtomically(events, new Path(dir, "events" + ext), format, byDay ? List.of(DAY) : List.of());
+    writeAtomically(itemTable(generator), new Path(dir, "items" + ext), format, List.of());
+    writeAtomically(userTable(generator), new Path(dir, "users" + ext), format, List.of());
     Dataset<Row> deletions = deletions(generator);
-    writeAtomically(deletions, new Path(dir, "deletions" + ext), format);
+    writeAtomically(deletions, new Path(dir, "deletions" + ext), format, List.of());
     Dataset<Row> blocklist = blocklist(generator);
-    writeAtomically(blocklist, new Path(dir, "blocklist" + ext), format);
+    writeAtomically(blocklist, new Path(dir, "blocklist" + ext), format, List.of());
 
     String properties = properties(spec, dir, ext);
     files.writeTextAtomically(new Path(dir, "recsys.properties"), properties);
@@ -100,6 +114,7 @@ public final class Generate {
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("spec", spec.toMap());
     summary.put("format", format);
+    summary.put("events_by_day", byDay);
     summary.put("tasks", tasks(spec));
     Map<String, Object> rows = new LinkedHashMap<>();
     // Exact by construction: every user has at least one event and the counts sum to the spec's total.
@@ -174,10 +189,10 @@ public final class Generate {
     return local.count();
   }
 
-  /** Writes to a hidden sibling and swaps it in. */
-  private void writeAtomically(Dataset<Row> data, Path target, String format) {
+  /** Writes to a hidden sibling and swaps it in; one folder per value of the {@code partitionBy} columns. */
+  private void writeAtomically(Dataset<Row> data, Path target, String format, List<String> partitionBy) {
     Path tmp = new Path(target.getParent(), "_tmp-" + target.getName() + "-" + UUID.randomUUID());
-    DataFrameWriter<Row> writer = data.write().mode(SaveMode.Overwrite);
+    DataFrameWriter<Row> writer = data.write().mode(SaveMode.Overwrite).partitionBy(partitionBy.toArray(String[]::new));
     if (format.equals("csv")) {
       writer.option("header", "true").csv(tmp.toString());
     } else {

@@ -1,7 +1,11 @@
 package io.recsysnightly.publish;
 
+import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.io.FileStore;
+import io.recsysnightly.report.NightFigures;
 import io.recsysnightly.report.StepReport;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -10,17 +14,21 @@ import org.apache.hadoop.fs.Path;
 /**
  * The {@code status} operation: every publication under the output root with its date, model
  * version, NDCG@K of ALS and of the baseline, gate verdict and completeness; which one LATEST
- * names, and the refresh delta readers merge into it; and who holds the run lock.
+ * names, and the refresh delta readers merge into it; who holds the run lock; and a table of the last
+ * nights' figures (holdout and forward NDCG, input volume, model drift), as the run report's trends.
  */
 public final class Status {
   public static final String STEP = "status";
 
   private final FileStore files;
   private final Path outputRoot;
+  private final int nights;
 
-  public Status(FileStore files, Path outputRoot) {
+  /** @param nights how many of the newest publications the table of nights shows */
+  public Status(FileStore files, Path outputRoot, int nights) {
     this.files = files;
     this.outputRoot = outputRoot;
+    this.nights = nights;
   }
 
   public StepReport execute() {
@@ -42,7 +50,27 @@ public final class Status {
     }
     report.output("lock", RunLock.holder(files, outputRoot).map(s -> s.replaceAll("\\s+", " ").strip())
         .orElse("free"));
+    nightTable(report, publications.all().stream().filter(r -> r.manifest().isPresent()).toList());
     return report.finished();
+  }
+
+  /** The newest {@code nights} publications with a manifest, oldest first, one row each. */
+  private void nightTable(StepReport report, List<Publications.Run> runs) {
+    if (runs.isEmpty()) {
+      return;
+    }
+    List<Publications.Run> last = runs.subList(Math.max(0, runs.size() - nights), runs.size());
+    List<List<String>> rows = new ArrayList<>();
+    int k = 10;
+    for (Publications.Run run : last) {
+      NightFigures figures = NightFigures.of(run.manifest().get());
+      List<String> cells = new ArrayList<>(figures.cells());
+      cells.set(0, (run.refused() ? Publications.REFUSED + "/" : "") + run.name());
+      rows.add(cells);
+      k = figures.k();
+    }
+    report.table(String.format(Locale.ROOT, "the last %d of %d publications (%s=%d)", last.size(), runs.size(),
+        ConfigKeys.REPORT_HISTORY_NIGHTS.name(), nights), NightFigures.header(k), rows);
   }
 
   /** The delta of LATEST's publication readers merge in: its name, as-of time and users refreshed. */

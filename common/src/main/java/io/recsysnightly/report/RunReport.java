@@ -307,9 +307,9 @@ public final class RunReport {
   }
 
   /**
-   * The last nights: holdout NDCG and the forward check's NDCG per publication, and a table that says
-   * which configuration keys changed from the night before (the model version changes every night, as it
-   * includes the date).
+   * The last nights: holdout NDCG and the forward check's NDCG per publication, and a table of every
+   * night's figures (input volume and model drift included) that also says which configuration keys
+   * changed from the night before (the model version changes every night, as it includes the date).
    */
   private static void trends(StringBuilder body, Map<String, Object> manifest, List<Map<String, Object>> history) {
     List<Map<String, Object>> nights = new ArrayList<>(history);
@@ -317,45 +317,42 @@ public final class RunReport {
     if (nights.size() < 2) {
       return;
     }
-    Object kValue = map(manifest.get("metrics")).get("k");
-    int k = kValue == null ? 10 : (int) number(kValue);
-    String ndcg = "ndcg@" + k;
-    java.time.LocalDate today = java.time.LocalDate.parse(String.valueOf(manifest.get("date")));
+    NightFigures tonight = NightFigures.of(manifest);
+    String ndcg = "ndcg@" + tonight.k();
+    java.time.LocalDate today = java.time.LocalDate.parse(tonight.date());
     double[] x = new double[nights.size()];
     Map<String, double[]> series = new LinkedHashMap<>();
     String[] names = {"holdout, ALS", "forward, lists as served (personal)", "forward, __all__ (personal)"};
     for (String name : names) {
       series.put(name, new double[nights.size()]);
     }
-    StringBuilder table = new StringBuilder("<table><tr><th>night</th><th>model version</th><th>holdout " + ndcg
-        + "</th><th>forward " + ndcg + "</th><th>forward __all__</th><th>forward users</th><th>configuration "
-        + "changed</th></tr>\n");
+    StringBuilder table = new StringBuilder("<table><tr>");
+    List<String> header = new ArrayList<>(NightFigures.header(tonight.k()));
+    header.add(1, "model version");
+    header.add("configuration changed");
+    header.forEach(h -> table.append("<th>").append(Svg.esc(h)).append("</th>"));
+    table.append("</tr>\n");
     Map<String, Object> before = null;
     for (int i = 0; i < nights.size(); i++) {
       Map<String, Object> night = nights.get(i);
-      Map<String, Object> metrics = map(night.get("metrics"));
-      Map<String, Object> personal = map(map(metrics.get("forward")).get("personal"));
-      x[i] = -java.time.temporal.ChronoUnit.DAYS.between(java.time.LocalDate.parse(String.valueOf(night.get("date"))),
-          today);
-      double[] values = {Boolean.TRUE.equals(metrics.get("evaluated")) ? value(map(metrics.get("als")), ndcg)
-          : Double.NaN, value(map(personal.get("published")), ndcg), value(map(personal.get("starter_all")), ndcg)};
+      NightFigures figures = NightFigures.of(night);
+      x[i] = -java.time.temporal.ChronoUnit.DAYS.between(java.time.LocalDate.parse(figures.date()), today);
+      double[] values = {figures.holdoutNdcg(), figures.forwardServed(), figures.forwardAll()};
       for (int s = 0; s < names.length; s++) {
         series.get(names[s])[i] = values[s];
       }
-      table.append("<tr><td>").append(Svg.esc(String.valueOf(night.get("date")))).append("</td><td>")
-          .append(Svg.esc(String.valueOf(night.get("model_version")))).append("</td>");
-      for (double v : values) {
-        table.append("<td>").append(Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v)).append("</td>");
-      }
-      table.append("<td>").append(personal.isEmpty() ? "" : String.format(Locale.ROOT, "%.0f", number(
-          personal.get("users")))).append("</td><td>").append(before == null ? "" : Svg.esc(changedKeys(
-          map(before.get("config")), map(night.get("config"))))).append("</td></tr>\n");
+      List<String> cells = new ArrayList<>(figures.cells());
+      cells.add(1, figures.modelVersion());
+      cells.add(before == null ? "" : changedKeys(map(before.get("config")), map(night.get("config"))));
+      table.append("<tr>");
+      cells.forEach(c -> table.append("<td>").append(Svg.esc(c)).append("</td>"));
+      table.append("</tr>\n");
       before = night;
     }
     table.append("</table>");
     body.append("<section><h2>").append(Svg.esc("The last " + nights.size() + " nights: " + ndcg + " on the holdout and "
-        + "forward")).append("</h2>").append(Svg.lines("trends", ndcg + " by night", x, series,
-        "days before this run", "%.2f")).append(table).append("</section>\n");
+        + "forward, input volume and model drift")).append("</h2>").append(Svg.lines("trends", ndcg + " by night", x,
+        series, "days before this run", "%.2f")).append(table).append("</section>\n");
   }
 
   /** The configuration keys whose values differ between two nights (the run date aside), or "none". */
@@ -365,11 +362,6 @@ public final class RunReport {
     keys.removeIf(key -> key.equals("recsys.run.date")
         || java.util.Objects.equals(String.valueOf(before.get(key)), String.valueOf(after.get(key))));
     return keys.isEmpty() ? "none" : String.join(", ", keys);
-  }
-
-  /** A metric's value, NaN when absent (a night without it: a gap in the plot, an empty cell). */
-  private static double value(Map<String, Object> metrics, String name) {
-    return metrics.get(name) instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
   private static void table(StringBuilder body, Map<String, Object> metrics, List<String> models, List<Integer> ks,

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collections;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +24,7 @@ public final class StepReport {
   private final Map<String, Throughput> throughput = new LinkedHashMap<>();
   private final Map<String, Object> metrics = new LinkedHashMap<>();
   private final Map<String, String> outputs = new LinkedHashMap<>();
+  private final Map<String, List<List<String>>> tables = new LinkedHashMap<>();
   private final long startNanos = System.nanoTime();
   private long phaseStart = startNanos;
   private long endNanos = -1;
@@ -46,6 +49,15 @@ public final class StepReport {
 
   public StepReport output(String name, Object path) {
     outputs.put(name, String.valueOf(path));
+    return this;
+  }
+
+  /** A small table for the summary, e.g. {@code status}'s last nights: the header row, then one row per line. */
+  public StepReport table(String title, List<String> header, List<List<String>> rows) {
+    List<List<String>> all = new ArrayList<>();
+    all.add(List.copyOf(header));
+    rows.forEach(r -> all.add(List.copyOf(r)));
+    tables.put(title, List.copyOf(all));
     return this;
   }
 
@@ -107,6 +119,10 @@ public final class StepReport {
     return Collections.unmodifiableMap(outputs);
   }
 
+  public Map<String, List<List<String>>> tables() {
+    return Collections.unmodifiableMap(tables);
+  }
+
   public long countOf(String name) {
     return ((Number) counts.get(name)).longValue();
   }
@@ -125,6 +141,9 @@ public final class StepReport {
     map.put("throughput", rates);
     map.put("metrics", metrics);
     map.put("outputs", outputs);
+    if (!tables.isEmpty()) {
+      map.put("tables", tables);
+    }
     return map;
   }
 

@@ -1,5 +1,6 @@
 package io.recsysnightly.report;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -15,6 +16,7 @@ public final class Summary {
     section(sb, "metrics", report.metrics());
     timings(sb, report);
     section(sb, "output", report.outputs());
+    report.tables().forEach((name, rows) -> table(sb, name, rows));
     sb.append("=".repeat(72)).append('\n');
     return sb.toString();
   }
@@ -26,6 +28,26 @@ public final class Summary {
     sb.append("  ").append(name).append('\n');
     for (Map.Entry<String, ?> e : entries.entrySet()) {
       sb.append(String.format(Locale.ROOT, "    %-42s %s%n", e.getKey(), format(e.getValue())));
+    }
+  }
+
+  /** A table with its columns aligned: text to the left in the first column, numbers to the right elsewhere. */
+  private static void table(StringBuilder sb, String title, List<List<String>> rows) {
+    sb.append("  ").append(title).append('\n');
+    int[] widths = new int[rows.get(0).size()];
+    rows.forEach(r -> {
+      for (int c = 0; c < r.size(); c++) {
+        widths[c] = Math.max(widths[c], r.get(c).length());
+      }
+    });
+    for (List<String> r : rows) {
+      StringBuilder line = new StringBuilder("   ");
+      for (int c = 0; c < r.size(); c++) {
+        String cell = r.get(c);
+        String pad = " ".repeat(widths[c] - cell.length());
+        line.append(' ').append(c == 0 ? cell + pad : pad + cell).append(c < r.size() - 1 ? " " : "");
+      }
+      sb.append(line.toString().stripTrailing()).append('\n');
     }
   }
 

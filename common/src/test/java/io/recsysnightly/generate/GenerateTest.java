@@ -143,6 +143,50 @@ class GenerateTest {
     assertEquals(GenerateSpec.Preset.MEDIUM, GenerateSpec.Preset.parse("Medium"));
   }
 
+  /**
+   * By day: the same events as the single folder, each in the folder of its UTC date, one file a day, and
+   * written twice the same files' rows in the same order.
+   */
+  @Test
+  void byDayPutsEachEventInTheFolderOfItsDate(@TempDir Path dir) throws Exception {
+    SparkSession spark = SharedSpark.get();
+    GenerateSpec spec = spec(300, 100, 3_000, 5, 1.0);
+    Generate generate = new Generate(spark);
+    for (String name : List.of("whole", "days", "again")) {
+      generate.write(spec, new org.apache.hadoop.fs.Path(dir.resolve(name).toString()), "parquet", !name.equals("whole"));
+    }
+    List<Row> whole = spark.read().parquet(dir.resolve("whole/events.parquet").toString()).collectAsList();
+    Map<String, List<String>> byFolder = new java.util.TreeMap<>();
+    try (var days = Files.list(dir.resolve("days/events.parquet"))) {
+      for (Path day : days.filter(Files::isDirectory).toList()) {
+        try (var parts = Files.list(day)) {
+          List<Path> files = parts.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList();
+          assertEquals(1, files.size(), day + " has one file");
+          List<String> rows = new ArrayList<>();
+          for (Row r : spark.read().parquet(files.get(0).toString()).collectAsList()) {
+            assertEquals(day.getFileName().toString(), "day=" + java.time.Instant.ofEpochSecond(r.getLong(3))
+                .atZone(java.time.ZoneOffset.UTC).toLocalDate(), "the folder of " + r);
+            rows.add(r.toString());
+          }
+          byFolder.put(day.getFileName().toString(), rows);
+          Path same = dir.resolve("again/events.parquet").resolve(day.getFileName());
+          try (var again = Files.list(same)) {
+            Path other = again.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            assertEquals(rows, spark.read().parquet(other.toString()).collectAsList().stream().map(Row::toString)
+                .toList(), "the same spec writes the same day file " + day.getFileName());
+          }
+        }
+      }
+    }
+    assertEquals(spec.days(), byFolder.size(), byFolder.keySet().toString());
+    assertEquals("day=" + spec.endDate(), ((java.util.TreeMap<String, List<String>>) byFolder).lastKey());
+    List<String> all = new ArrayList<>(byFolder.values().stream().flatMap(List::stream).toList());
+    List<String> expected = new ArrayList<>(whole.stream().map(Row::toString).toList());
+    java.util.Collections.sort(all);
+    java.util.Collections.sort(expected);
+    assertEquals(expected, all, "by day holds exactly the events of the single folder");
+  }
+
   /** Through Spark: the same spec written twice gives the same rows, and the written config loads. */
   @Test
   void writesTheSameFilesTwiceAndAValidConfig(@TempDir Path dir) throws Exception {
@@ -150,8 +194,8 @@ class GenerateTest {
     GenerateSpec spec = spec(400, 150, 5_000, 6, 1.0);
     Generate generate = new Generate(spark);
     Map<String, Object> summary = generate.write(spec, new org.apache.hadoop.fs.Path(dir.resolve("a").toString()),
-        "parquet");
-    generate.write(spec, new org.apache.hadoop.fs.Path(dir.resolve("b").toString()), "parquet");
+        "parquet", false);
+    generate.write(spec, new org.apache.hadoop.fs.Path(dir.resolve("b").toString()), "parquet", false);
     for (String table : new String[] {"events", "items", "users", "deletions", "blocklist"}) {
       List<Row> a = spark.read().parquet(dir.resolve("a/" + table + ".parquet").toString()).collectAsList();
       List<Row> b = spark.read().parquet(dir.resolve("b/" + table + ".parquet").toString()).collectAsList();

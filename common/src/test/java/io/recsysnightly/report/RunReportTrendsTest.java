@@ -28,11 +28,24 @@ class RunReportTrendsTest {
         Map.of("users", 0L, "published", Map.of(), "starter_all", Map.of()));
   }
 
+  /** A night with build-matrix's counts of the day, publish's model drift and a gate verdict. */
+  private static Map<String, Object> withDrift(Map<String, Object> night, long events, long newUsers, double changed,
+      double cosine) {
+    Map<String, Object> m = new java.util.HashMap<>(night);
+    m.put("input_counts", Map.of("events on the run date", events, "users active on the run date", 200L,
+        "users first seen on the run date", newUsers, "event rows in", 90_000L, "bad rows quarantined", 0L));
+    m.put("model_drift", Map.of("checked", true, "top10_changed_share", changed, "user_cosine_median", cosine));
+    m.put("gate", Map.of("passed", true));
+    return m;
+  }
+
   @Test
   void plotsTheLastNightsAndSaysWhatChanged() {
     Map<String, Object> first = night("2024-03-01", "32", 0.3111, Map.of("checked", false, "reason", "no earlier"));
-    Map<String, Object> second = night("2024-03-02", "32", 0.3222, forward(0.2001, 0.1001, 7));
-    Map<String, Object> today = night("2024-03-03", "64", 0.3333, forward(0.2444, 0.1444, 9));
+    Map<String, Object> second = withDrift(night("2024-03-02", "32", 0.3222, forward(0.2001, 0.1001, 7)), 1200, 10,
+        0.125, 0.98765);
+    Map<String, Object> today = withDrift(night("2024-03-03", "64", 0.3333, forward(0.2444, 0.1444, 9)), 12345, 50,
+        0.75, 0.5);
 
     String html = RunReport.render(today, Optional.of(second), List.of(first, second));
 
@@ -40,12 +53,14 @@ class RunReportTrendsTest {
         + "(9 of 60 users with a list took a new item)"), html);
     assertTrue(html.contains("id=\"forward\"") && html.contains("id=\"trends\""), "forward and trend plots");
     String rows = html.substring(html.indexOf("The last 3 nights"));
-    assertTrue(rows.contains("<tr><td>2024-03-01</td><td>2024-03-01-v</td><td>0.3111</td><td></td><td></td><td></td>"
-        + "<td></td></tr>"), "the first night: holdout only, nothing to compare its configuration with");
+    assertTrue(rows.contains("<tr><td>2024-03-01</td><td>2024-03-01-v</td><td>0.3111</td>" + "<td></td>".repeat(9)
+        + "</tr>"), "the first night: holdout only, nothing to compare its configuration with");
     assertTrue(rows.contains("<tr><td>2024-03-02</td><td>2024-03-02-v</td><td>0.3222</td><td>0.2001</td><td>0.1001</td>"
-        + "<td>7</td><td>none</td></tr>"), "the run date alone changed: no configuration change");
+        + "<td>7</td><td>1,200</td><td>5.0%</td><td>12.5%</td><td>0.988</td><td>passed</td><td>none</td></tr>"),
+        "the run date alone changed: no configuration change");
     assertTrue(rows.contains("<tr><td>2024-03-03</td><td>2024-03-03-v</td><td>0.3333</td><td>0.2444</td><td>0.1444</td>"
-        + "<td>9</td><td>recsys.als.rank</td></tr>"), "the rank changed on the third night");
+        + "<td>9</td><td>12,345</td><td>25.0%</td><td>75.0%</td><td>0.500</td><td>passed</td><td>recsys.als.rank</td>"
+        + "</tr>"), "the rank changed on the third night; its volume and drift");
     // The forward lines have no point on the first night (not checked): two points each, the holdout three.
     Matcher points = Pattern.compile("<title>([^<]+) (-?\\d+): [0-9.]+</title>").matcher(html.substring(
         html.indexOf("id=\"trends\"")));

@@ -1,6 +1,7 @@
 package io.recsysnightly.jobs;
 
 import io.recsysnightly.RecsysException;
+import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.publish.Retention;
 import io.recsysnightly.publish.Rollback;
 import io.recsysnightly.publish.RunLock;
@@ -62,8 +63,10 @@ final class Commands {
         List.of(CommandOption.FORCE), true, locked("nightly", ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force")))));
     all.add(new Command(RefreshCommand.NAME, RefreshCommand.DESCRIPTION, RefreshCommand.OPTIONS, false,
         locked(RefreshCommand.NAME, RefreshCommand::run)));
-    all.add(new Command("status", "List the publications (date, model version, metrics, gate) and which is LATEST.",
-        List.of(), false, ctx -> print(new Status(ctx.files(), ctx.outputRoot()).execute())));
+    all.add(new Command("status", "List the publications (date, model version, metrics, gate), which is LATEST, and the last nights' "
+        + "figures (holdout and forward NDCG, input volume, model drift) as a table.",
+        List.of(), false, ctx -> print(new Status(ctx.files(), ctx.outputRoot(),
+            ctx.config().get(ConfigKeys.REPORT_HISTORY_NIGHTS)).execute())));
     all.add(new Command("rollback", "Point LATEST back at an earlier complete publication (--to DATE or dt=...).",
         List.of(CommandOption.value("to", "DATE", "The date (its newest complete publication) or the directory name "
             + "(dt=D or dt=D_N) LATEST should point at.")), false,

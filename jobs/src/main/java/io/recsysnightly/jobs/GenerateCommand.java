@@ -32,7 +32,9 @@ final class GenerateCommand {
       CommandOption.value("drift-from", "YYYY-MM-DD", "From this day on, a share of the users follow new favourite "
           + "categories (a known change of taste; default none)."),
       CommandOption.value("drift-share", "X", "Share of users whose tastes change on --drift-from (default 0.5)."),
-      CommandOption.value("format", "FMT", "parquet (default) or csv."));
+      CommandOption.value("format", "FMT", "parquet (default) or csv."),
+      CommandOption.flag("by-day", "Write the events one folder per day (events.parquet/day=YYYY-MM-DD/), to hand a "
+          + "multi-night scenario its input one day at a time."));
 
   private GenerateCommand() {}
 
@@ -56,11 +58,11 @@ final class GenerateCommand {
     if (!format.equals("parquet") && !format.equals("csv")) {
       throw RecsysException.config("Option --format expects parquet or csv but was given '%s'", format);
     }
-    boolean custom = ctx.options().extras().keySet().stream().anyMatch(k -> !k.equals("preset") && !k.equals("format"));
+    boolean custom = ctx.options().extras().keySet().stream().anyMatch(k -> !List.of("preset", "format", "by-day").contains(k));
     String dir = ctx.options().output().orElse("generated/" + preset.label() + (custom ? "-custom" : ""));
     System.out.printf("recsys generate: %s -> %s (%s)%n", spec.toMap(), dir, format);
     System.out.flush();
-    Map<String, Object> summary = new Generate(ctx.spark()).write(spec, new Path(dir), format);
+    Map<String, Object> summary = new Generate(ctx.spark()).write(spec, new Path(dir), format, o.flag("by-day"));
     System.out.printf("recsys generate: wrote %s in %s s; run the pipeline on it with:%n  jobs/bin/recsys nightly "
         + "--conf %s%n", summary.get("rows"), summary.get("seconds"), new Path(dir, "recsys.properties"));
   }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three nights on generated data whose users all change tastes on the last day (generate --drift-from):
- * the forward check exists from the second night on, equals DuckDB's computation from the published lists
+ * Three nights on generated data whose users all change tastes on the last day (generate --drift-from),
+ * written by day and handed to the pipeline as it would arrive, one more day each night: the forward
+ * check exists from the second night on, equals DuckDB's computation from the published lists
  * and the events, and collapses on the day the tastes changed and not the day before; the model drift
  * rises that day; the input volume does not move, as nothing but taste changed.
  */
@@ -35,10 +36,15 @@ class DriftingTastesTest {
     Path data = dir.resolve("data");
     assertEquals(0, Main.run(new String[] {"generate", "--users", "1500", "--items", "300", "--events", "60000",
         "--categories", "10", "--days", "15", "--end-date", LAST.toString(), "--drift-from", LAST.toString(),
-        "--drift-share", "1", "--output", data.toString()}, SharedSpark::get));
+        "--drift-share", "1", "--by-day", "--output", data.toString()}, SharedSpark::get));
+    Path arriving = dir.resolve("arriving");
+    Files.move(data.resolve("events.parquet"), arriving);
+    Files.createDirectories(data.resolve("events.parquet"));
+    hand(arriving, data.resolve("events.parquet"), LAST.minusDays(3));
     List<Map<?, ?>> forward = new ArrayList<>();
     List<Map<?, ?>> drift = new ArrayList<>();
     for (LocalDate night = LAST.minusDays(2); !night.isAfter(LAST); night = night.plusDays(1)) {
+      hand(arriving, data.resolve("events.parquet"), night);
       List<String> args = new ArrayList<>(List.of("nightly", "--conf", data.resolve("recsys.properties").toString(),
           "--date", night.toString()));
       SETTINGS.forEach(s -> args.addAll(List.of("--set", s)));
@@ -48,6 +54,10 @@ class DriftingTastesTest {
       drift.add((Map<?, ?>) manifest.get("model_drift"));
       Map<?, ?> volume = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) manifest.get("steps")).get("build-matrix")).get("metrics");
       assertTrue(!String.valueOf(volume.get("input drift: volume")).contains("WARNING"), "no volume drift: " + volume);
+      // The day's volume is the row count of the day's folder (DuckDB reading the generated file).
+      assertEquals(SampleRun.duckdbLong("SELECT count(*) FROM read_parquet('" + data.resolve("events.parquet/day="
+          + night) + "/*.parquet')"), ((Number) ((Map<?, ?>) manifest.get("input_counts")).get("events on the run "
+          + "date")).longValue(), "events on " + night);
     }
     assertEquals(false, forward.get(0).get("checked"), "the first night has nothing to check");
     for (int night = 1; night <= 2; night++) {
@@ -57,7 +67,7 @@ class DriftingTastesTest {
       Path published = data.resolve("out/dt=" + date.minusDays(1));
       for (String list : List.of("published", "starter_all")) {
         double[] truth = ForwardTruth.metrics(published, "(SELECT user_id, item_id, make_timestamp(event_ts * "
-            + "1000000) AS event_ts FROM read_parquet('" + data.resolve("events.parquet") + "/*.parquet'))", date,
+            + "1000000) AS event_ts FROM read_parquet('" + data.resolve("events.parquet") + "/*/*.parquet'))", date,
             date, 10, true, list.equals("starter_all"));
         Map<?, ?> personal = (Map<?, ?>) f.get("personal");
         Map<?, ?> m = (Map<?, ?>) personal.get(list);
@@ -79,6 +89,15 @@ class DriftingTastesTest {
         + changedBefore);
     assertTrue((Double) drift.get(2).get("user_cosine_median") < (Double) drift.get(1).get("user_cosine_median"),
         drift.toString());
+  }
+
+  /** Moves the folders of the days up to {@code last} from {@code arriving} into the input's events folder. */
+  private static void hand(Path arriving, Path events, LocalDate last) throws java.io.IOException {
+    try (var days = Files.list(arriving)) {
+      for (Path day : days.filter(d -> d.getFileName().toString().compareTo("day=" + last) <= 0).toList()) {
+        Files.move(day, events.resolve(day.getFileName()));
+      }
+    }
   }
 
   private static double ndcg(Map<?, ?> forward) {

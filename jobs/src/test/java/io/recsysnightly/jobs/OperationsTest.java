@@ -142,6 +142,19 @@ class OperationsTest {
     assertTrue(out.contains("ndcg@10 als "), out);
     assertTrue(out.lines().anyMatch(l -> l.contains("dt=" + SmallRun.D2 + " ") && l.contains("forward ndcg@10 of dt="
         + SmallRun.D1 + "_2 ")), "status shows the forward check:\n" + out);
+    // The table of the last nights: D2's row carries its manifest's forward NDCG and the day's event volume
+    // (the four events appended for D2); the re-run of D1 its nil model drift against D1.
+    List<String> table = out.lines().dropWhile(l -> !l.contains("the last 4 of 4 publications")).skip(1).toList();
+    assertEquals(List.of("night", "holdout", "ndcg@10", "forward", "ndcg@10"), List.of(table.get(0).trim()
+        .split("\\s+")).subList(0, 5), out);
+    Map<?, ?> d2 = (Map<?, ?>) ((Map<?, ?>) StepReport.parseJson(Files.readString(run.out().resolve("dt="
+        + SmallRun.D2 + "/manifest.json"))).get("metrics")).get("forward");
+    String forwardNdcg = String.format(java.util.Locale.ROOT, "%.4f", ((Number) ((Map<?, ?>) ((Map<?, ?>) d2.get(
+        "personal")).get("published")).get("ndcg@10")).doubleValue());
+    assertTrue(table.stream().anyMatch(l -> l.trim().startsWith("dt=" + SmallRun.D2 + " ") && l.contains(" "
+        + forwardNdcg + " ") && l.matches(".* 4 +0\\.0% .*refused, forced$")), forwardNdcg + "\n" + out);
+    assertTrue(table.stream().anyMatch(l -> l.trim().startsWith("dt=" + SmallRun.D1 + "_2 ")
+        && l.matches(".* 0\\.0% +1\\.000 +passed$")), out);
     assertTrue(out.contains("lock") && out.contains("free"), out);
 
     assertEquals(0, captured(() -> run.run("rollback", null, "--to", SmallRun.D1)), err);

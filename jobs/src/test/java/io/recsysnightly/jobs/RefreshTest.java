@@ -96,7 +96,7 @@ class RefreshTest {
     assertEquals(publicationDigest, digest(publication), "the publication's files changed");
     assertEquals("dt=" + SmallRun.D1, run.latest());
     String status = Summary.render(new Status(new FileStore(SharedSpark.get().sparkContext().hadoopConfiguration()),
-        new org.apache.hadoop.fs.Path(run.out().toString())).execute());
+        new org.apache.hadoop.fs.Path(run.out().toString()), 14).execute());
     assertTrue(status.contains("delta=1, as of " + AS_OF + ", 2 users refreshed"), status);
   }
 
