@@ -27,7 +27,8 @@ public record NightFigures(String date, String modelVersion, int k, double holdo
     int k = metrics.get("k") instanceof Number n ? n.intValue() : 10;
     String ndcg = "ndcg@" + k;
     Map<String, Object> forward = map(metrics.get("forward"));
-    Map<String, Object> personal = Boolean.TRUE.equals(forward.get("checked")) ? map(forward.get("personal")) : Map.of();
+    Map<String, Object> personal = Boolean.TRUE.equals(forward.get("checked")) ? map(forward.get("personal"))
+        : Map.of();
     Map<String, Double> input = InputDrift.measures(map(manifest.get("input_counts")));
     Map<String, Object> drift = map(manifest.get("model_drift"));
     Map<String, Object> gate = map(manifest.get("gate"));

@@ -333,6 +333,7 @@ public final class RunReport {
     header.forEach(h -> table.append("<th>").append(Svg.esc(h)).append("</th>"));
     table.append("</tr>\n");
     Map<String, Object> before = null;
+    Map<Double, String> markers = new LinkedHashMap<>();
     for (int i = 0; i < nights.size(); i++) {
       Map<String, Object> night = nights.get(i);
       NightFigures figures = NightFigures.of(night);
@@ -343,16 +344,21 @@ public final class RunReport {
       }
       List<String> cells = new ArrayList<>(figures.cells());
       cells.add(1, figures.modelVersion());
-      cells.add(before == null ? "" : changedKeys(map(before.get("config")), map(night.get("config"))));
+      String changed = before == null ? "" : changedKeys(map(before.get("config")), map(night.get("config")));
+      if (!changed.isEmpty() && !changed.equals("none")) {
+        markers.put(x[i], "configuration changed on " + figures.date() + ": " + changed);
+      }
+      cells.add(changed);
       table.append("<tr>");
       cells.forEach(c -> table.append("<td>").append(Svg.esc(c)).append("</td>"));
       table.append("</tr>\n");
       before = night;
     }
     table.append("</table>");
-    body.append("<section><h2>").append(Svg.esc("The last " + nights.size() + " nights: " + ndcg + " on the holdout and "
-        + "forward, input volume and model drift")).append("</h2>").append(Svg.lines("trends", ndcg + " by night", x,
-        series, "days before this run", "%.2f")).append(table).append("</section>\n");
+    body.append("<section><h2>").append(Svg.esc("The last " + nights.size() + " nights: " + ndcg + " on the holdout "
+        + "and forward, input volume and model drift")).append("</h2>").append(Svg.lines("trends", ndcg + " by night",
+        x, series, markers, "days before this run (dashed: the configuration changed)", "%.2f")).append(table)
+        .append("</section>\n");
   }
 
   /** The configuration keys whose values differ between two nights (the run date aside), or "none". */

@@ -123,6 +123,12 @@ final class Svg {
 
   /** Lines over a shared x axis (points marked; NaN values skipped), e.g. Recall@K against K. */
   static String lines(String id, String title, double[] x, Map<String, double[]> series, String xLabel, String fmt) {
+    return lines(id, title, x, series, Map.of(), xLabel, fmt);
+  }
+
+  /** {@link #lines}, with a dashed vertical line at each x of {@code markers}, its text as the line's tooltip. */
+  static String lines(String id, String title, double[] x, Map<String, double[]> series, Map<Double, String> markers,
+      String xLabel, String fmt) {
     int plotH = H - TOP - BOTTOM;
     int plotW = W - LEFT - RIGHT;
     double max = 0;
@@ -136,6 +142,12 @@ final class Svg {
     double maxX = x[x.length - 1];
     StringBuilder sb = new StringBuilder(open(id, W, H, title));
     yAxis(sb, max, plotH, fmt);
+    for (Map.Entry<Double, String> m : markers.entrySet()) {
+      double px = LEFT + (maxX > minX ? plotW * (m.getKey() - minX) / (maxX - minX) : plotW / 2.0);
+      sb.append(String.format(Locale.ROOT, "<line class=\"marker\" x1=\"%s\" x2=\"%s\" y1=\"%d\" y2=\"%d\" "
+          + "stroke=\"#999\" stroke-dasharray=\"4 3\"><title>%s</title></line>", num(px), num(px), TOP, TOP + plotH,
+          esc(m.getValue())));
+    }
     int s = 0;
     for (Map.Entry<String, double[]> e : series.entrySet()) {
       StringBuilder pts = new StringBuilder();

@@ -61,6 +61,13 @@ class RunReportTrendsTest {
     assertTrue(rows.contains("<tr><td>2024-03-03</td><td>2024-03-03-v</td><td>0.3333</td><td>0.2444</td><td>0.1444</td>"
         + "<td>9</td><td>12,345</td><td>25.0%</td><td>75.0%</td><td>0.500</td><td>passed</td><td>recsys.als.rank</td>"
         + "</tr>"), "the rank changed on the third night; its volume and drift");
+    // One dashed marker, on the night whose configuration changed (the run date aside).
+    Matcher markers = Pattern.compile("<line class=\"marker\"[^>]*><title>([^<]+)</title>").matcher(html);
+    List<String> marked = new java.util.ArrayList<>();
+    while (markers.find()) {
+      marked.add(markers.group(1));
+    }
+    assertEquals(List.of("configuration changed on 2024-03-03: recsys.als.rank"), marked);
     // The forward lines have no point on the first night (not checked): two points each, the holdout three.
     Matcher points = Pattern.compile("<title>([^<]+) (-?\\d+): [0-9.]+</title>").matcher(html.substring(
         html.indexOf("id=\"trends\"")));
