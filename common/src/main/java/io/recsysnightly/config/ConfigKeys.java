@@ -165,6 +165,10 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> TUNE_BUDGET_SECONDS = intIn("recsys.tune.budget-seconds", "240", 1,
       1_000_000, "Time budget of train's nightly search; it also stops after recsys.tune.trials fits (a search "
           + "stopped by time says so, as its result may then depend on the machine's speed).");
+  public static final ConfigKey<Double> TUNE_KEEP_MARGIN = doubleIn("recsys.tune.keep-margin", "0.01", 0, 10,
+      "train's nightly search keeps last night's parameters unless its best point beats them on validation NDCG "
+          + "by more than this share (0.01: 1%): a rank or regularisation that wins by noise would otherwise change "
+          + "the embeddings' space from one night to the next. 0: always take the best point.");
   public static final ConfigKey<Integer> TUNE_SWEEPS = intIn("recsys.tune.sweeps", "6", 1, 1000,
       "Sweeps of each fit of train's nightly search (the final fit makes recsys.als.max-iter): the ranking of the "
           + "points settles long before the factors converge.");

@@ -60,13 +60,20 @@ public final class Baselines {
    * @param users {@code user_idx, seen array<int>} (sorted)
    */
   public static Scoring popularity(Dataset<Row> train, Dataset<Row> users, double halfLifeDays, long nowMicros) {
-    Column weight = halfLifeDays > 0
+    Dataset<Row> items = train.groupBy("item_idx").agg(sum(decayWeight(halfLifeDays, nowMicros)).cast("float")
+        .as("pop")).select(col("item_idx"), array(col("pop")).as("vector"));
+    return new Scoring(popularityQueries(users), items);
+  }
+
+  /**
+   * A pair's weight in the time-decayed popularity: 2^(−age / half-life), its age counted from its
+   * {@code last_ts} to {@code nowMicros}; 1 for every pair when {@code halfLifeDays} is 0.
+   */
+  public static Column decayWeight(double halfLifeDays, long nowMicros) {
+    return halfLifeDays > 0
         ? pow(lit(2.0), lit((double) nowMicros).minus(unix_micros(col("last_ts"))).divide(86_400e6)
             .divide(-halfLifeDays))
         : lit(1.0);
-    Dataset<Row> items = train.groupBy("item_idx").agg(sum(weight).cast("float").as("pop"))
-        .select(col("item_idx"), array(col("pop")).as("vector"));
-    return new Scoring(popularityQueries(users), items);
   }
 
   /**
@@ -74,36 +81,31 @@ public final class Baselines {
    * the kernel: the items are sorted once on the driver (weight descending, ties to the smaller id, as
    * the kernel settles them), and a user's list is the first {@code n} of that order they have not seen.
    * O(n + seen) per user instead of O(items): through the kernel the popularity lists cost as much as
-   * ALS's own (users x items scores each).
+   * ALS's own (users x items scores each). The weights are the item info's, which the driver already
+   * holds: its pair counts give the plain lists, its weighted popularity ({@link #decayWeight}) the
+   * time-decayed ones, with no other pass over the training part.
    *
+   * @param pairCounts training pairs by item index (an item without pairs has no weight and no place)
+   * @param weights by item index, the weight to rank by
    * @param users {@code user_idx, seen array<int>} (sorted; null: nothing excluded)
    * @return {@code BlockedTopN.OUTPUT}: {@code query_idx, recs array<item_idx, score, rank>}
    */
-  public static Dataset<Row> popularityLists(Dataset<Row> train, Dataset<Row> users, double halfLifeDays,
-      long nowMicros, int n) {
-    Scoring scoring = popularity(train, users, halfLifeDays, nowMicros);
-    List<Row> weights = scoring.items().select(col("item_idx"), element_at(col("vector"), 1)).collectAsList();
-    int[] ids = new int[weights.size()];
-    float[] scores = new float[weights.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = weights.get(i).getInt(0);
-      scores[i] = weights.get(i).getFloat(1);
-    }
-    return listsByWeight(ids, scores, scoring.queries(), n);
-  }
-
-  /**
-   * The plain most-popular lists ({@code halfLifeDays = 0} above) from training-pair counts the driver already
-   * holds ({@link ItemInfo#popularity()}: indexed by item, 0 for an item without pairs), without another pass
-   * over the training part.
-   */
-  public static Dataset<Row> popularityLists(long[] pairCounts, Dataset<Row> users, int n) {
+  public static Dataset<Row> popularityLists(long[] pairCounts, float[] weights, Dataset<Row> users, int n) {
     int[] ids = IntStream.range(0, pairCounts.length).filter(i -> pairCounts[i] > 0).toArray();
     float[] scores = new float[ids.length];
     for (int i = 0; i < ids.length; i++) {
-      scores[i] = pairCounts[ids[i]];
+      scores[i] = weights[ids[i]];
     }
     return listsByWeight(ids, scores, popularityQueries(users), n);
+  }
+
+  /** The plain most-popular lists: {@link #popularityLists(long[], float[], Dataset, int)} ranked by pair count. */
+  public static Dataset<Row> popularityLists(long[] pairCounts, Dataset<Row> users, int n) {
+    float[] weights = new float[pairCounts.length];
+    for (int i = 0; i < weights.length; i++) {
+      weights[i] = pairCounts[i];
+    }
+    return popularityLists(pairCounts, weights, users, n);
   }
 
   /** Every user as the rank-1 query [1] of the popularity "factorisation", with their seen items. */

@@ -22,10 +22,13 @@ import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import io.recsysnightly.rerank.BlocklistFilter;
 import io.recsysnightly.rerank.RerankRules;
+import io.recsysnightly.spark.ConcurrentJobs;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -119,36 +122,41 @@ public final class EvaluateModels {
     ctx.spark().sparkContext().setCheckpointDir(ctx.paths().checkpointDir().toString());
     EvalSpec spec = EvalSpec.from(config);
     Confidence confidence = Confidence.from(config);
-    Dataset<Row> train = ctx.read(ctx.paths().matrixTrain());
+    Dataset<Row> train = ctx.read(ctx.paths().matrixTrain()).withColumn("rating", confidence.rating("strength"));
     Dataset<Row> fullHoldout = ctx.read(ctx.paths().matrixHoldout());
     // A phase of its own, so that the profile does not file these counts under the phase before.
     progress.phase("evaluation: counting the held-out users and the training part's items");
-    long holdoutUsers = fullHoldout.select("user_idx").distinct().count();
+    long nowMicros = ctx.paths().date().plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1_000_000L;
+    train.persist(StorageLevel.MEMORY_AND_DISK());
+    // Independent: the held-out users' count (for the sample) beside the item info's pass over the training part.
+    ConcurrentJobs.Results counted = ConcurrentJobs.all(List.<Callable<?>>of(
+        () -> fullHoldout.select("user_idx").distinct().count(),
+        () -> ItemInfo.load(ctx.read(ctx.paths().itemTable()), train, Baselines.decayWeight(
+            config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS), nowMicros))));
+    long holdoutUsers = counted.<Long>get(0);
     Dataset<Row> holdout = UserSample.atMost(fullHoldout, holdoutUsers, config.get(ConfigKeys.EVAL_MAX_USERS),
         config.get(ConfigKeys.SEED));
     Dataset<Row> users = ctx.read(ctx.paths().userTable()).select("user_idx", "segment");
-    long nowMicros = ctx.paths().date().plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1_000_000L;
-    Map<String, Object> out = compare(train.withColumn("rating", confidence.rating("strength")), holdout, users,
-        ctx.read(ctx.paths().itemTable()), spec, nowMicros);
+    Map<String, Object> out = compare(train, holdout, users, counted.get(1), spec);
     out.put("holdout_users", holdoutUsers);
     report.metric("held-out users", holdoutUsers);
     return out;
   }
 
   /**
-   * The comparison on any split (the tuner passes its validation split).
+   * The comparison of ALS and the baselines on a split.
    *
-   * @param train {@code user_idx, item_idx, rating, last_ts}
+   * @param train {@code user_idx, item_idx, rating, last_ts}, persisted (unpersisted here)
    * @param holdout {@code user_idx, item_idx}
    * @param users {@code user_idx, segment}
-   * @param items {@code item_idx, category}
+   * @param itemInfo the catalogue and the training part's popularity, weighted by the popularity half-life
    */
-  Map<String, Object> compare(Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> users, Dataset<Row> items,
-      EvalSpec spec, long nowMicros) {
-    train.persist(StorageLevel.MEMORY_AND_DISK());
-    ItemInfo itemInfo = ItemInfo.load(items, train);
+  private Map<String, Object> compare(Dataset<Row> train, Dataset<Row> holdout, Dataset<Row> users,
+      ItemInfo itemInfo, EvalSpec spec) {
     long knnFloats = Baselines.itemKnnFloats(itemInfo);
     boolean knn = config.get(ConfigKeys.ITEM_KNN) && knnFloats <= Baselines.ITEM_KNN_MAX_FLOATS;
+    // The held-out count and the item info are the evaluation's: timed with it, not with the fit.
+    report.phaseDone("evaluation");
     AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, train, null, null, progress,
         "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
@@ -172,10 +180,10 @@ public final class EvaluateModels {
     Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
         ? measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec) : Map.of();
 
-    // The plain counts are the item info's: no pass over the training part for them.
+    // Both popularity orders are the item info's: no pass over the training part for them.
     lists.put(POPULARITY, Baselines.popularityLists(itemInfo.popularity(), holdoutUsers, spec.maxK()));
-    double halfLife = config.get(ConfigKeys.POPULARITY_HALF_LIFE_DAYS);
-    lists.put(POPULARITY_DECAYED, Baselines.popularityLists(train, holdoutUsers, halfLife, nowMicros, spec.maxK()));
+    lists.put(POPULARITY_DECAYED, Baselines.popularityLists(itemInfo.popularity(), itemInfo.weightedPopularity(),
+        holdoutUsers, spec.maxK()));
     if (knn) {
       Baselines.Scoring itemKnn = Baselines.itemKnn(train, holdoutUsers.where(col("seen").isNotNull()));
       lists.put(ITEM_KNN, topK.run(itemKnn.queries(), itemKnn.items(), Set.of()));
@@ -211,6 +219,7 @@ public final class EvaluateModels {
     // survives the loss of an executor where a cache would not.
     if (keepFit) {
       kept = new Fit(model.users().checkpoint(true), model.items().checkpoint(true));
+      report.phaseDone("keeping the evaluation fit for the final fit");
     }
     model.release();
 

@@ -20,6 +20,7 @@ import io.recsysnightly.publish.Publications;
 import io.recsysnightly.publish.Publish;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.spark.RowArrays;
 import io.recsysnightly.spark.ScalaSeqs;
 import java.sql.Timestamp;
 import java.time.LocalDate;
@@ -130,10 +131,10 @@ public final class ForwardCheck {
     int n = RankingMetrics.NAMES.length;
     int cut = k; // the lambda's own copy: the field would capture this object
     MapFunction<Row, Row> score = r -> {
-      int[] relevant = ints(r.getList(1));
-      int[] seen = ints(r.getList(2));
+      int[] relevant = RowArrays.ints(r, 1);
+      int[] seen = RowArrays.ints(r, 2);
       Arrays.sort(seen);
-      double[] served = RankingMetrics.forUser(ints(r.getList(3)), relevant, cut);
+      double[] served = RankingMetrics.forUser(RowArrays.ints(r, 3), relevant, cut);
       double[] baseline = RankingMetrics.forUser(firstUnseen(starterAll.value(), seen, cut), relevant, cut);
       Object[] values = new Object[2 + 2 * n];
       values[0] = r.getBoolean(0);
@@ -220,10 +221,6 @@ public final class ForwardCheck {
   /** The first {@code n} of {@code order} not in {@code seen} (sorted): the list as it would have been served. */
   private static int[] firstUnseen(int[] order, int[] seen, int n) {
     return Arrays.stream(Baselines.firstUnseen(order, seen, n)).map(p -> order[p]).toArray();
-  }
-
-  private static int[] ints(List<Integer> values) {
-    return values.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /** {@code personal, relevant}, then each list's metrics ({@code published_precision, ...}). */

@@ -124,6 +124,9 @@ public final class NightlySearch {
     report.metric("  validation ndcg@" + k, result.record().get("validation_ndcg@" + k));
     report.metric("  trials, stopped by", ((List<?>) result.record().get("trials")).size() + ", "
         + result.record().get("stopped_by"));
+    if (result.record().get("kept_last_night") != null) {
+      report.metric("  kept last night's point", result.record().get("kept_last_night"));
+    }
     report.phaseDone("nightly search");
     return result.chosen();
   }
@@ -141,6 +144,7 @@ public final class NightlySearch {
     PipelineConfig derived = DataDerivedParams.apply(config, stats);
     metrics.put("params_from_data", DataDerivedParams.record(stats, derived));
     report.metric("parameters derived from the data", DataDerivedParams.label(stats, derived));
+    report.phaseDone("parameters from the data");
     return derived;
   }
 
@@ -239,6 +243,20 @@ public final class NightlySearch {
     split.release();
 
     Map<String, Object> record = new LinkedHashMap<>();
+    // Last night's point stays unless beaten by more than the margin: embeddings keep their space (rank,
+    // regularisation) from night to night when the data has not moved enough to matter.
+    Optional<Point> kept = lastNight.map(Point::of).map(Point::normalised).filter(tried::containsKey);
+    if (kept.isPresent() && !kept.get().equals(best)) {
+      double lastScore = tried.get(kept.get());
+      double margin = config.get(ConfigKeys.TUNE_KEEP_MARGIN);
+      if (bestScore <= lastScore * (1 + margin)) {
+        record.put("kept_last_night", String.format(Locale.ROOT, "the best point, %s (validation ndcg@%d %.4f), "
+            + "beat last night's %.4f by less than %s=%s", best.label(), k, bestScore, lastScore,
+            ConfigKeys.TUNE_KEEP_MARGIN.name(), margin));
+        best = kept.get();
+        bestScore = lastScore;
+      }
+    }
     record.put("chosen", best.asMap());
     record.put("chosen_label", best.label());
     record.put("validation_ndcg@" + k, bestScore);

@@ -39,8 +39,7 @@ public final class StarterLists {
    * @return {@code segment string, vector}: one row per segment with such users, plus {@link #ALL}
    */
   public static Dataset<Row> segmentMeans(Dataset<Row> personal) {
-    return VectorMeans.meanBy(personal, "segment")
-        .unionByName(VectorMeans.meanBy(personal.withColumn("segment", lit(ALL)), "segment"));
+    return VectorMeans.meanBy(personal, "segment", ALL);
   }
 
   /**

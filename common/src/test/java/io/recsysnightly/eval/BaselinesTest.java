@@ -148,13 +148,16 @@ class BaselinesTest {
         Baselines.Scoring s = Baselines.popularity(train, who, halfLife, NOW);
         // n = 3 cuts through the tie of items 1, 2 and 3 (two pairs each) in the plain counts.
         Map<Integer, String> kernel = lists(new BlockedTopN(3, 2).run(s.queries(), s.items(), java.util.Set.of()));
-        Map<Integer, String> direct = lists(Baselines.popularityLists(train, who, halfLife, NOW, 3));
+        // From the item info's pair counts and decayed weights (an unseen catalogue item at index 9, count 0,
+        // stays out).
+        ItemInfo info = ItemInfo.load(train.select(col("item_idx"), lit("c").as("category")).distinct(), train,
+            Baselines.decayWeight(halfLife, NOW));
+        long[] counts = java.util.Arrays.copyOf(info.popularity(), 10);
+        float[] weights = java.util.Arrays.copyOf(info.weightedPopularity(), 10);
+        Map<Integer, String> direct = lists(Baselines.popularityLists(counts, weights, who, 3));
         assertEquals(kernel, direct, "half-life " + halfLife);
         assertEquals(5, direct.size());
         if (halfLife == 0) {
-          // From the item info's pair counts (an unseen catalogue item at index 9, count 0, stays out).
-          long[] counts = java.util.Arrays.copyOf(ItemInfo.load(train.select(col("item_idx"), lit("c").as("category"))
-              .distinct(), train).popularity(), 10);
           assertEquals(kernel, lists(Baselines.popularityLists(counts, who, 3)), "from pair counts");
         }
       }

@@ -116,6 +116,29 @@ class NightlySearchTest {
     assertEquals(5.0, (Double) trials(a).get(1).get("alpha"), 1e-12);
   }
 
+  /**
+   * Last night's point is kept unless the best beats it by more than recsys.tune.keep-margin; the search
+   * itself (its trials) does not change, only the choice.
+   */
+  @Test
+  void lastNightIsKeptUnlessBeatenByTheMargin() {
+    PipelineConfig lastNight = config("recsys.als.reg-param=0.01", "recsys.als.alpha=5");
+    NightlySearch.Result free = search(config("recsys.tune.trials=4", "recsys.tune.keep-margin=0"),
+        Optional.of(lastNight));
+    NightlySearch.Result sticky = search(config("recsys.tune.trials=4", "recsys.tune.keep-margin=10"),
+        Optional.of(lastNight));
+    assertEquals(withoutTimes(trials(free)), withoutTimes(trials(sticky)));
+    double lastScore = (Double) trials(free).get(1).get("ndcg@10");
+    double best = trials(free).stream().mapToDouble(t -> (Double) t.get("ndcg@10")).max().orElseThrow();
+    assertTrue(best > lastScore, "this search finds a better point than last night's: " + trials(free));
+    assertEquals(best, (Double) free.record().get("validation_ndcg@10"), 1e-12);
+    assertEquals(null, free.record().get("kept_last_night"));
+    assertEquals(NightlySearch.Point.of(lastNight).normalised(), NightlySearch.Point.of(sticky.chosen()).normalised());
+    assertEquals(lastScore, (Double) sticky.record().get("validation_ndcg@10"), 1e-12);
+    assertTrue(String.valueOf(sticky.record().get("kept_last_night")).contains("by less than recsys.tune.keep-margin"),
+        sticky.record().toString());
+  }
+
   private static List<Map<String, Object>> withoutTimes(List<Map<String, Object>> trials) {
     return trials.stream().map(t -> {
       Map<String, Object> copy = new java.util.LinkedHashMap<>(t);
