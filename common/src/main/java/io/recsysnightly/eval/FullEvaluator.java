@@ -82,7 +82,8 @@ public final class FullEvaluator {
     // Every held-out user once per model, with the model's list when it has one; and (the outer side) every
     // list of a user with nothing held out, to be counted as skipped.
     Dataset<Row> models = spark.createDataset(names, Encoders.STRING()).toDF("model");
-    Dataset<Row> rows = models.crossJoin(relevant).join(lists, ScalaSeqs.seq(List.of("model", "user_idx")), "full_outer")
+    Dataset<Row> rows = models.crossJoin(relevant)
+        .join(lists, ScalaSeqs.seq(List.of("model", "user_idx")), "full_outer")
         .join(users.select("user_idx", "segment", "n_train"), "user_idx", "left")
         .select("model", "relevant", "top", "scores", "segment", "n_train");
     boolean[] isDetailed = new boolean[names.size()];
@@ -96,8 +97,9 @@ public final class FullEvaluator {
     MapPartitionsFunction<Row, EvaluationTally> tallyPartition = it -> {
       ItemInfo info = itemInfo.value();
       EvaluationTally tally = new EvaluationTally(evalSpec, isDetailed, info.size());
-      it.forEachRemaining(r -> tally.add(names.indexOf(r.getString(0)), RowArrays.ints(r, 1), RowArrays.ints(r, 2), RowArrays.floats(r, 3),
-          r.isNullAt(4) ? null : r.getString(4), r.isNullAt(5) ? 0 : ((Number) r.get(5)).longValue(), info));
+      it.forEachRemaining(r -> tally.add(names.indexOf(r.getString(0)), RowArrays.ints(r, 1), RowArrays.ints(r, 2),
+          RowArrays.floats(r, 3), r.isNullAt(4) ? null : r.getString(4),
+          r.isNullAt(5) ? 0 : ((Number) r.get(5)).longValue(), info));
       return List.of(tally).iterator();
     };
     List<EvaluationTally> partitions = rows.coalesce(spark.sparkContext().defaultParallelism())

@@ -153,7 +153,8 @@ class GenerateTest {
     GenerateSpec spec = spec(300, 100, 3_000, 5, 1.0);
     Generate generate = new Generate(spark);
     for (String name : List.of("whole", "days", "again")) {
-      generate.write(spec, new org.apache.hadoop.fs.Path(dir.resolve(name).toString()), "parquet", !name.equals("whole"));
+      generate.write(spec, new org.apache.hadoop.fs.Path(dir.resolve(name).toString()), "parquet",
+          !name.equals("whole"));
     }
     List<Row> whole = spark.read().parquet(dir.resolve("whole/events.parquet").toString()).collectAsList();
     Map<String, List<String>> byFolder = new java.util.TreeMap<>();

@@ -63,8 +63,8 @@ final class Commands {
         List.of(CommandOption.FORCE), true, locked("nightly", ctx -> NightlyRunner.run(ctx.run(), ctx.flag("force")))));
     all.add(new Command(RefreshCommand.NAME, RefreshCommand.DESCRIPTION, RefreshCommand.OPTIONS, false,
         locked(RefreshCommand.NAME, RefreshCommand::run)));
-    all.add(new Command("status", "List the publications (date, model version, metrics, gate), which is LATEST, and the last nights' "
-        + "figures (holdout and forward NDCG, input volume, model drift) as a table.",
+    all.add(new Command("status", "List the publications (date, model version, metrics, gate), which is LATEST, "
+        + "and the last nights' figures (holdout and forward NDCG, input volume, model drift) as a table.",
         List.of(), false, ctx -> print(new Status(ctx.files(), ctx.outputRoot(),
             ctx.config().get(ConfigKeys.REPORT_HISTORY_NIGHTS)).execute())));
     all.add(new Command("rollback", "Point LATEST back at an earlier complete publication (--to DATE or dt=...).",

@@ -58,7 +58,8 @@ final class GenerateCommand {
     if (!format.equals("parquet") && !format.equals("csv")) {
       throw RecsysException.config("Option --format expects parquet or csv but was given '%s'", format);
     }
-    boolean custom = ctx.options().extras().keySet().stream().anyMatch(k -> !List.of("preset", "format", "by-day").contains(k));
+    boolean custom = ctx.options().extras().keySet().stream()
+        .anyMatch(k -> !List.of("preset", "format", "by-day").contains(k));
     String dir = ctx.options().output().orElse("generated/" + preset.label() + (custom ? "-custom" : ""));
     System.out.printf("recsys generate: %s -> %s (%s)%n", spec.toMap(), dir, format);
     System.out.flush();
