@@ -122,11 +122,8 @@ public final class EvaluationTally implements Serializable {
       }
     }
     if (detailed[model]) {
-      bySegment.get(model).computeIfAbsent(segment, s -> new double[2])[0] += focusNdcg;
-      bySegment.get(model).get(segment)[1]++;
-      String bucket = spec.bucket(nTrain);
-      byBucket.get(model).computeIfAbsent(bucket, b -> new double[2])[0] += focusNdcg;
-      byBucket.get(model).get(bucket)[1]++;
+      addToGroup(bySegment.get(model), segment, focusNdcg);
+      addToGroup(byBucket.get(model), spec.bucket(nTrain), focusNdcg);
       if (focusScores != null) {
         appendScores(model, focusScores, focusScores.length);
       }
@@ -168,6 +165,13 @@ public final class EvaluationTally implements Serializable {
       t[0] += v[0];
       t[1] += v[1];
     });
+  }
+
+  /** One user's NDCG@focus into its group's {sum, users}. */
+  private static void addToGroup(Map<String, double[]> groups, String key, double ndcg) {
+    double[] t = groups.computeIfAbsent(key, x -> new double[2]);
+    t[0] += ndcg;
+    t[1]++;
   }
 
   private void appendScores(int model, float[] values, int n) {

@@ -35,13 +35,14 @@ public final class Status {
     StepReport report = new StepReport(STEP);
     Publications publications = new Publications(files, outputRoot);
     String latest = publications.latest().orElse("");
+    // Read once: each read lists every publication directory and parses every manifest.
+    List<Publications.Run> runs = publications.all();
     long complete = 0;
-    for (Publications.Run run : publications.all()) {
-      String name = (run.refused() ? Publications.REFUSED + "/" : "") + run.name();
-      report.metric(name, describe(run) + (run.name().equals(latest) && !run.refused() ? "  <- LATEST" : ""));
+    for (Publications.Run run : runs) {
+      report.metric(label(run), describe(run) + (run.name().equals(latest) && !run.refused() ? "  <- LATEST" : ""));
       complete += run.complete() ? 1 : 0;
     }
-    report.count("publications", publications.all().size());
+    report.count("publications", runs.size());
     report.count("complete", complete);
     report.output("output root", outputRoot);
     report.output("LATEST", latest.isEmpty() ? "(none: nothing published yet)" : latest);
@@ -50,7 +51,7 @@ public final class Status {
     }
     report.output("lock", RunLock.holder(files, outputRoot).map(s -> s.replaceAll("\\s+", " ").strip())
         .orElse("free"));
-    nightTable(report, publications.all().stream().filter(r -> r.manifest().isPresent()).toList());
+    nightTable(report, runs.stream().filter(r -> r.manifest().isPresent()).toList());
     return report.finished();
   }
 
@@ -65,12 +66,17 @@ public final class Status {
     for (Publications.Run run : last) {
       NightFigures figures = NightFigures.of(run.manifest().get());
       List<String> cells = new ArrayList<>(figures.cells());
-      cells.set(0, (run.refused() ? Publications.REFUSED + "/" : "") + run.name());
+      cells.set(0, label(run));
       rows.add(cells);
       k = figures.k();
     }
     report.table(String.format(Locale.ROOT, "the last %d of %d publications (%s=%d)", last.size(), runs.size(),
         ConfigKeys.REPORT_HISTORY_NIGHTS.name(), nights), NightFigures.header(k), rows);
+  }
+
+  /** The directory name, under {@code _refused/} for a refused run. */
+  private static String label(Publications.Run run) {
+    return (run.refused() ? Publications.REFUSED + "/" : "") + run.name();
   }
 
   /** The delta of LATEST's publication readers merge in: its name, as-of time and users refreshed. */
@@ -100,16 +106,15 @@ public final class Status {
       sb.append(String.format(Locale.ROOT, ", %s als %.4f pop %.4f", ndcg, metric(metrics, "als", ndcg),
           metric(metrics, "popularity", ndcg)));
     }
+    NightFigures figures = NightFigures.of(m);
     if (m.get("metrics") instanceof Map<?, ?> metrics && metrics.get("forward") instanceof Map<?, ?> forward
-        && Boolean.TRUE.equals(forward.get("checked")) && forward.get("personal") instanceof Map<?, ?> personal) {
-      String ndcg = "ndcg@" + forward.get("k");
-      sb.append(String.format(Locale.ROOT, ", forward %s of %s %.4f (__all__ %.4f, %s users)", ndcg,
-          forward.get("publication"), metric(personal, "published", ndcg), metric(personal, "starter_all", ndcg),
-          personal.get("users")));
+        && Boolean.TRUE.equals(forward.get("checked")) && forward.get("personal") instanceof Map<?, ?>) {
+      sb.append(String.format(Locale.ROOT, ", forward ndcg@%s of %s %.4f (__all__ %.4f, %.0f users)",
+          forward.get("k"), forward.get("publication"), figures.forwardServed(), figures.forwardAll(),
+          figures.forwardUsers()));
     }
-    if (m.get("gate") instanceof Map<?, ?> gate) {
-      sb.append(", gate ").append(Boolean.TRUE.equals(gate.get("passed")) ? "passed"
-          : Boolean.TRUE.equals(gate.get("forced")) ? "refused, forced" : "refused");
+    if (!figures.gate().isEmpty()) {
+      sb.append(", gate ").append(figures.gate());
     }
     if (m.get("experiment") instanceof Map<?, ?> experiment) {
       sb.append(", A/B variants published ").append(experiment.get("published_variants"));
