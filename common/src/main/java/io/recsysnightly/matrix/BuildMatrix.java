@@ -1,10 +1,9 @@
 package io.recsysnightly.matrix;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
-import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
@@ -32,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -71,19 +71,23 @@ public final class BuildMatrix {
 
     Dataset<Row> annotated = EventValidator.annotate(reader.read(InputSpec.EVENTS),
         config.get(ConfigKeys.EVENT_WEIGHTS).keySet());
-    annotated.persist(StorageLevel.MEMORY_AND_DISK());
-    long rowsIn = annotated.count();
-    report.count("event rows in", rowsIn);
-    if (rowsIn == 0) {
-      throw RecsysException.input("The events input %s has no rows: nothing to build a matrix from. Check that "
-          + "the day's events have landed.", ctx.paths().input(config.get(ConfigKeys.INPUT_EVENTS)));
+    // Cached as parsed, without the raw timestamp and value text (only bad rows need it, and they are rare): the
+    // counts by reason and the de-duplication both read it, and caching costs less than parsing twice.
+    Dataset<Row> parsed = annotated.drop("event_ts", "value");
+    parsed.persist(StorageLevel.MEMORY_AND_DISK());
+    long validRows;
+    try {
+      validRows = quarantine(annotated, parsed, forgotten);
+    } catch (RecsysException refused) { // too many bad rows: a caller in the same session must not inherit the cache
+      parsed.unpersist();
+      forgotten.unpersist();
+      throw refused;
     }
-    quarantine(annotated, forgotten, rowsIn);
-    report.phaseDone("validate", rowsIn, "event rows");
+    report.phaseDone("validate", report.countOf("event rows in"), "event rows");
 
     progress.phase("weighting events into interaction strengths");
     InteractionWeighter weighter = InteractionWeighter.from(config);
-    RunEvents events = selectEventsOfRun(annotated, forgotten, endMicros, weighter.maxEventsPerUser());
+    RunEvents events = selectEventsOfRun(parsed, validRows, forgotten, endMicros, weighter.maxEventsPerUser());
     // The cap's window sorts every user's events: only worth it when someone is over the cap.
     Dataset<Row> capped = events.overCap() > 0 ? weighter.capPerUser(events.kept()) : events.kept();
     Dataset<Row> pairs = weighter.strengths(capped, endMicros).where(col("strength").gt(0));
@@ -105,6 +109,9 @@ public final class BuildMatrix {
       itemIds = itemIds.union(catalogue.get().select(col("item_id").as("id")));
     }
     itemIds = itemIds.distinct();
+    // Small (one row per id) and read by the id maps' several passes and by the entity tables.
+    userIds.persist(StorageLevel.MEMORY_AND_DISK());
+    itemIds.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> userMap = persistIdMap("users", userIds, forgotten);
     Dataset<Row> itemMap = persistIdMap("items", itemIds, ctx.spark().createDataFrame(List.of(), ID_ONLY));
     report.phaseDone("id maps", report.countOf("users in id map") + report.countOf("items in id map"), "ids");
@@ -118,9 +125,11 @@ public final class BuildMatrix {
         ? HoldoutSplit.cutoff(new Timestamp(endOfDayMicros(config.get(ConfigKeys.CUTOFF_DATE).orElseThrow()) / 1000))
         : HoldoutSplit.perUser(config.get(ConfigKeys.HOLDOUT_FRACTION), config.get(ConfigKeys.MIN_INTERACTIONS));
     ctx.writeAtomically(split.mark(matrix), ctx.paths().matrixAll());
+    pairs.unpersist();
     Dataset<Row> all = ctx.read(ctx.paths().matrixAll());
     ctx.writeAtomically(all.where("NOT holdout").drop("holdout"), ctx.paths().matrixTrain());
     ctx.writeAtomically(all.where("holdout").drop("holdout"), ctx.paths().matrixHoldout());
+    // Counted from the files written (Parquet footers), not by re-running the plan.
     long interactions = all.count();
     report.count("interactions (user, item)", interactions);
     report.count("  train", ctx.read(ctx.paths().matrixTrain()).count());
@@ -131,9 +140,10 @@ public final class BuildMatrix {
     writeEntities(all, userMap, userIds, itemMap, itemIds, catalogue, users, reader);
     report.phaseDone("entities", report.countOf("users known") + report.countOf("items known"), "entities");
 
-    annotated.unpersist();
+    parsed.unpersist();
+    userIds.unpersist();
+    itemIds.unpersist();
     events.distinct().unpersist();
-    pairs.unpersist();
     forgotten.unpersist();
     reportDrift(date);
     report.output("matrix", ctx.paths().matrixAll().getParent());
@@ -142,19 +152,37 @@ public final class BuildMatrix {
     return ctx.finish(report);
   }
 
-  /** Writes malformed rows (their raw text and a reason) to bad_records/ and fails past the bound. */
-  private void quarantine(Dataset<Row> annotated, Dataset<Row> forgotten, long rowsIn) {
+  /**
+   * Counts the event rows by reason in one aggregate over the cached {@code parsed} events, writes the malformed
+   * ones (their raw text from {@code annotated} and a reason) to bad_records/ and fails past the bound. Rows of
+   * users who asked to be forgotten are never quarantined. Returns the number of valid rows.
+   */
+  private long quarantine(Dataset<Row> annotated, Dataset<Row> parsed, Dataset<Row> forgotten) {
+    Column isForgotten = col("_forgotten").isNotNull();
+    List<Row> byReasonAndForgotten = parsed
+        .join(broadcast(forgotten.select(col("id"), lit(true).as("_forgotten"))),
+            parsed.col("user_id").equalTo(col("id")), "left")
+        .groupBy(col(EventValidator.REASON), isForgotten.as("forgotten")).agg(count(lit(1)).as("n"))
+        .collectAsList();
+    long rowsIn = byReasonAndForgotten.stream().mapToLong(r -> r.getLong(2)).sum();
+    report.count("event rows in", rowsIn);
+    if (rowsIn == 0) {
+      throw RecsysException.input("The events input %s has no rows: nothing to build a matrix from. Check that "
+          + "the day's events have landed.", ctx.paths().input(config.get(ConfigKeys.INPUT_EVENTS)));
+    }
+    Map<String, Long> badByReason = new TreeMap<>();
+    byReasonAndForgotten.stream().filter(r -> !r.isNullAt(0) && !r.getBoolean(1))
+        .forEach(r -> badByReason.merge(r.getString(0), r.getLong(2), Long::sum));
+    long badCount = badByReason.values().stream().mapToLong(Long::longValue).sum();
     Dataset<Row> bad = annotated.where(col(EventValidator.REASON).isNotNull())
-        .join(forgotten, annotated.col("user_id").equalTo(forgotten.col("id")), "left_anti")
+        .join(broadcast(forgotten), annotated.col("user_id").equalTo(forgotten.col("id")), "left_anti")
         .select("user_id", "item_id", "event_type", "event_ts", "value", EventValidator.REASON);
-    ctx.writeAtomically(bad, ctx.paths().badRecords());
-    Dataset<Row> written = ctx.read(ctx.paths().badRecords());
-    long badCount = written.count();
+    // The raw text is read again only when there are bad rows; with none, limit(0) writes the empty table.
+    ctx.writeAtomically(badCount > 0 ? bad : bad.limit(0), ctx.paths().badRecords());
     report.count("bad rows quarantined", badCount);
-    List<Row> byReason = written.groupBy(EventValidator.REASON).agg(count(lit(1)).as("n"))
-        .orderBy(desc("n"), col(EventValidator.REASON)).collectAsList();
-    String reasons = byReason.stream().map(r -> r.getString(0) + "=" + r.getLong(1))
-        .collect(Collectors.joining(", "));
+    String reasons = badByReason.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
     if (badCount > 0) {
       report.metric("bad rows by reason", reasons);
     }
@@ -165,6 +193,7 @@ public final class BuildMatrix {
               + "are in %s with a reason column; fix the upstream feed, or raise the bound if this is expected.",
           badCount, rowsIn, 100 * share, ConfigKeys.MAX_BAD_SHARE.name(), bound, reasons, ctx.paths().badRecords());
     }
+    return byReasonAndForgotten.stream().filter(r -> r.isNullAt(0)).mapToLong(r -> r.getLong(2)).sum();
   }
 
   /**
@@ -178,9 +207,9 @@ public final class BuildMatrix {
    * per user then summed, gives every count (duplicates, outside the window, forgotten, over the cap)
    * instead of a count per rule, each of which would redo the de-duplication's shuffle.
    */
-  private RunEvents selectEventsOfRun(Dataset<Row> annotated, Dataset<Row> forgotten, long endMicros, int cap) {
-    Dataset<Row> validRows = annotated.where(col(EventValidator.REASON).isNull());
-    Dataset<Row> valid = distinctValid(validRows);
+  private RunEvents selectEventsOfRun(Dataset<Row> annotated, long validRows, Dataset<Row> forgotten,
+      long endMicros, int cap) {
+    Dataset<Row> valid = distinctValid(annotated.where(col(EventValidator.REASON).isNull()));
     valid.persist(StorageLevel.MEMORY_AND_DISK()); // read by the counts and by the weighting
     Column inWindow = windowCondition(endMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
     // The run date's own events, for the input drift measures (InputDrift), come out of the same aggregate.
@@ -208,7 +237,7 @@ public final class BuildMatrix {
     long validCount = longOrZero(counts, 0);
     long windowCount = longOrZero(counts, 1);
     long forgottenCount = longOrZero(counts, 2);
-    report.count("duplicate events dropped", validRows.count() - validCount);
+    report.count("duplicate events dropped", validRows - validCount);
     report.count("events outside run window", validCount - windowCount);
     report.count("events of forgotten users", forgottenCount);
     report.count(InputDrift.EVENTS_ON_DATE, longOrZero(counts, 4));
@@ -285,7 +314,7 @@ public final class BuildMatrix {
   private Dataset<Row> persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {
     IdMap map = new IdMap(ctx.spark(), ctx.files(), ctx.paths().idMapRoot(entity));
     LocalDate date = ctx.paths().date();
-    // Written as extend's sort partitions it (by idx ranges): a single file would put every id through one task.
+    // Written as extend partitions it: a single file would put every id through one task.
     ctx.writeAtomically(map.extend(date, ids, forgotten), map.versionPath(date));
     Dataset<Row> written = map.read(date);
     report.count(entity + " in id map", written.where(col("id").isNotNull()).count());
@@ -307,7 +336,8 @@ public final class BuildMatrix {
     ctx.writeAtomically(userTable.select("user_idx", "user_id", "segment", "n_interactions").orderBy("user_idx"),
         ctx.paths().userTable());
 
-    Dataset<Row> popularity = all.groupBy("item_idx").agg(countDistinct("user_idx").as("popularity"));
+    // A (user, item) pair is one row, so the rows per item are its distinct users.
+    Dataset<Row> popularity = all.groupBy("item_idx").agg(count(lit(1)).as("popularity"));
     Dataset<Row> itemTable = itemMap.join(itemIds, "id")
         .select(col("idx").as("item_idx"), col("id").as("item_id"))
         .join(popularity, "item_idx", "left")

@@ -2,7 +2,6 @@ package io.recsysnightly.matrix;
 
 import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.length;
@@ -10,6 +9,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -31,7 +32,8 @@ public final class EventValidator {
 
   /**
    * Adds the parsed columns {@code ts} (timestamp), {@code value_d} (double) and {@code reason}
-   * (null for a valid row) to the raw events; ids and event type are trimmed.
+   * (null for a valid row) to the raw events; ids and event type are trimmed. "The future" is fixed when this is
+   * called, not when a query runs, so every scan of the result gives each row the same reason.
    */
   public static Dataset<Row> annotate(Dataset<Row> raw, Set<String> knownEventTypes) {
     Column rawTs = trim(col("event_ts"));
@@ -57,7 +59,7 @@ public final class EventValidator {
         .when(col("event_type").isin(knownEventTypes.toArray()).unary_$bang(), lit("unknown_event_type"))
         .when(rawTs.isNull().or(rawTs.equalTo("")), lit("missing_timestamp"))
         .when(col("ts").isNull(), lit("unparseable_timestamp"))
-        .when(col("ts").gt(current_timestamp()), lit("future_timestamp"))
+        .when(col("ts").gt(lit(Timestamp.from(Instant.now()))), lit("future_timestamp"))
         .when(rawValue.isNotNull().and(rawValue.notEqual("")).and(col("value_d").isNull()),
             lit("unparseable_value"))
         .when(isnan(col("value_d")).or(abs(col("value_d")).equalTo(Double.POSITIVE_INFINITY)),

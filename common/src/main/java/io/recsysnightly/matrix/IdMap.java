@@ -1,5 +1,6 @@
 package io.recsysnightly.matrix;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -82,11 +83,12 @@ public final class IdMap {
       }
       return RowFactory.create(t._1().getString(0), (int) idx);
     });
+    // Not sorted by idx: readers join on id or idx, so row order means nothing, and a sort would cost a
+    // sampling pass and a shuffle. Forgotten ids are few, so they are broadcast.
     Dataset<Row> all = previous.unionByName(spark.createDataFrame(numbered, SCHEMA));
-    Dataset<Row> gone = forgotten.select(col("id").as("_gone")).distinct();
+    Dataset<Row> gone = broadcast(forgotten.select(col("id").as("_gone")).distinct());
     return all.join(gone, all.col("id").equalTo(gone.col("_gone")), "left")
         .select(when(col("_gone").isNotNull(), lit(null).cast("string")).otherwise(col("id")).as("id"),
-            col("idx"))
-        .orderBy("idx");
+            col("idx"));
   }
 }
