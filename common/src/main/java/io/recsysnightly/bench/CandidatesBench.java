@@ -9,6 +9,7 @@ import io.recsysnightly.knn.BlockScorer;
 import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.knn.ItemSide;
 import io.recsysnightly.knn.Ivf;
+import io.recsysnightly.knn.Roof;
 import io.recsysnightly.knn.TopNKernel;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -69,6 +69,9 @@ public final class Candidates {
     long itemCount = itemVectors.count();
     report.count("items scorable", itemCount);
     report.phaseDone("user candidates", scored, "users");
+    // The vectors alone: the queries' seen lists would cost a second aggregation of the matrix.
+    compareWithRoof("user candidates", userVectors, users, side, n, TopNKernel.Backend.parse(config.get(
+        ConfigKeys.CANDIDATES_KERNEL)));
 
     progress.phase("starter lists per user segment and per item category");
     Dataset<Row> personal = userVectors.where(col("source").isin(ColdStart.ALS, ColdStart.FOLD_IN))
@@ -81,20 +84,37 @@ public final class Candidates {
     report.count("category lists", ctx.read(ctx.paths().categoryLists()).count());
     report.phaseDone("starter lists");
 
-    progress.phase("top-" + config.get(ConfigKeys.SIMILAR_M) + " similar items (cosine)");
+    int m = config.get(ConfigKeys.SIMILAR_M);
+    progress.phase("top-" + m + " similar items (cosine)");
+    Scoring similarity = Scoring.from(config, ConfigKeys.SIMILAR_SCORING);
     try (Progress.Watch watch = scoring("scoring items", itemCount)) {
-      ctx.writeAtomically(similarItems(itemVectors, excluded, config.get(ConfigKeys.SIMILAR_M),
-          config.get(ConfigKeys.BLOCK_SIZE), Scoring.from(config, ConfigKeys.SIMILAR_SCORING)), ctx.paths().similarItems());
+      ctx.writeAtomically(similarItems(itemVectors, excluded, m, config.get(ConfigKeys.BLOCK_SIZE), similarity),
+          ctx.paths().similarItems());
     }
     long withSimilar = ctx.read(ctx.paths().similarItems()).count();
     report.count("items with similar lists", withSimilar);
     report.phaseDone("similar items", withSimilar, "items");
+    Dataset<Row> itemQueries = similarity.items(itemVectors.select("item_idx", "vector"));
+    compareWithRoof("similar items", itemQueries, itemCount,
+        ItemSide.exact(FactorMatrix.collect(itemQueries, "item_idx"), excluded), m, TopNKernel.Backend.AUTO);
 
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());
     report.output("segment starter lists", ctx.paths().segmentLists());
     report.output("category lists", ctx.paths().categoryLists());
     return ctx.finish(report);
+  }
+
+  /**
+   * Reports a scoring phase's time against the kernel's roof at the same shape, measured now (after the phase,
+   * so that the phase's own time excludes it); see {@link RoofProbe}.
+   */
+  private void compareWithRoof(String phase, Dataset<Row> queries, long count, ItemSide side, int n,
+      TopNKernel.Backend backend) {
+    progress.phase("timing the kernel alone for " + phase + " (its roof)");
+    RoofProbe.measure(ctx.spark(), queries, count, side, n, config.get(ConfigKeys.BLOCK_SIZE), backend)
+        .ifPresent(roof -> report.metric(phase + " against the roof", roof.against(report.timings().get(phase))));
+    report.phaseDone("roof timing");
   }
 
   /** The top-N kernel as configured: list length, user block size, broadcast budget, backend. */

@@ -31,6 +31,7 @@ class RerankStepTest {
   static Path dir;
   private static RunContext ctx;
   private static StepReport report;
+  private static StepReport candidatesReport;
   private static Map<Integer, String> category;
   private static Map<Integer, String> itemId;
   private static Set<Integer> unavailable;
@@ -65,7 +66,7 @@ class RerankStepTest {
     new BuildMatrix(ctx).execute();
     new TrainAls(ctx).execute();
     new ColdStart(ctx).execute();
-    new Candidates(ctx).execute();
+    candidatesReport = new Candidates(ctx).execute();
     report = new Rerank(ctx).execute();
 
     category = new HashMap<>();
@@ -119,6 +120,19 @@ class RerankStepTest {
         }
       }
     }
+  }
+
+  @Test
+  void candidatesTimeTheKernelsRoofOnTheirOwnQueries() {
+    // Fewer queries than RoofProbe's sample: the roof is timed on all of them, in local mode on its 2 threads.
+    long users = candidatesReport.countOf("users scored");
+    long items = candidatesReport.countOf("items scorable");
+    String userLine = (String) candidatesReport.metrics().get("user candidates against the roof");
+    String itemLine = (String) candidatesReport.metrics().get("similar items against the roof");
+    assertTrue(userLine.matches("\\d+\\.\\d\\dx the roof \\(\\d+\\.\\d\\d s: the kernel alone on 2 threads, timed on "
+        + users + " of " + users + " queries and scaled\\)"), userLine);
+    assertTrue(itemLine.contains("timed on " + items + " of " + items + " queries"), itemLine);
+    assertTrue(candidatesReport.timings().containsKey("roof timing"), "the probe's own time is a phase of its own");
   }
 
   @Test

@@ -1,10 +1,5 @@
-package io.recsysnightly.bench;
+package io.recsysnightly.knn;
 
-import io.recsysnightly.knn.BlockScorer;
-import io.recsysnightly.knn.ItemSide;
-import io.recsysnightly.knn.PackedItems;
-import io.recsysnightly.knn.TopNBlock;
-import io.recsysnightly.knn.TopNKernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -15,9 +10,10 @@ import java.util.concurrent.Future;
  * The hardware roof for a shape: the same kernel as the candidates stage, on plain Java threads over
  * arrays, no Spark. Users are split into one contiguous range per thread; each thread scores its
  * range block by block and copies every list into preallocated result arrays (its sink). Also times
- * the scoring alone (no selection), with the vector kernel and with netlib's sgemm, for the same shape.
+ * the scoring alone (no selection), with the vector kernel and with netlib's sgemm, for the same shape. The
+ * candidates bench times it beside ours; {@link RoofProbe} times it inside a run.
  */
-final class Roof {
+public final class Roof {
   private final ItemSide side;
   private final float[] users;
   private final int count;
@@ -26,7 +22,7 @@ final class Roof {
   private final int blockSize;
   private final int threads;
 
-  Roof(ItemSide side, float[] users, int count, int n, int blockSize, int threads) {
+  public Roof(ItemSide side, float[] users, int count, int n, int blockSize, int threads) {
     this.side = side;
     this.users = users;
     this.count = count;
@@ -37,7 +33,7 @@ final class Roof {
   }
 
   /** Score and select every user, results copied out: seconds of one run. */
-  double full(TopNKernel.Backend backend) throws Exception {
+  public double full(TopNKernel.Backend backend) throws Exception {
     PackedItems packed = BlockScorer.pack(side, backend);
     int[] outIds = new int[count * n];
     float[] outScores = new float[count * n];
@@ -61,7 +57,7 @@ final class Roof {
   }
 
   /** The product alone, into a cache-sized score buffer per thread: seconds of one run. */
-  double scoringOnly(TopNKernel.Backend backend) throws Exception {
+  public double scoringOnly(TopNKernel.Backend backend) throws Exception {
     PackedItems packed = BlockScorer.pack(side, backend);
     return parallel(lo -> hi -> {
       TopNKernel kernel = new TopNKernel(packed, 1L << 22, blockSize);
