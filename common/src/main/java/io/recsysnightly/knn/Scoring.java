@@ -1,11 +1,7 @@
 package io.recsysnightly.knn;
 
-import static org.apache.spark.sql.functions.aggregate;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.greatest;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sqrt;
-import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.udf;
 
 import io.recsysnightly.config.ConfigKey;
 import io.recsysnightly.config.PipelineConfig;
@@ -13,6 +9,10 @@ import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import scala.collection.Seq;
 
 /**
  * How a query vector scores an item: the dot product, or the cosine. For one query, cosine ranks
@@ -33,9 +33,28 @@ public enum Scoring {
     return this == DOT ? vectors : vectors.withColumn("vector", normalised(col("vector")));
   }
 
-  /** The vector scaled to unit length (a zero vector stays zero). */
+  /**
+   * The vector scaled to unit length (a zero vector stays zero). A compiled function: Spark runs its higher-order
+   * functions ({@code aggregate}, {@code transform}) interpreted, which took 3-4 s for 50k vectors of rank 64.
+   */
   public static Column normalised(Column vector) {
-    Column norm = sqrt(aggregate(vector, lit(0d), (acc, y) -> acc.plus(y.multiply(y))));
-    return transform(vector, x -> x.divide(greatest(norm, lit(1e-12d))).cast("float"));
+    return NORMALISED.apply(vector);
   }
+
+  private static final UserDefinedFunction NORMALISED = udf((UDF1<Seq<Float>, float[]>) v -> {
+    if (v == null) {
+      return null;
+    }
+    float[] x = new float[v.length()];
+    double squares = 0;
+    for (int f = 0; f < x.length; f++) {
+      x[f] = v.apply(f);
+      squares += x[f] * x[f];
+    }
+    double norm = Math.max(Math.sqrt(squares), 1e-12);
+    for (int f = 0; f < x.length; f++) {
+      x[f] = (float) (x[f] / norm);
+    }
+    return x;
+  }, DataTypes.createArrayType(DataTypes.FloatType, false));
 }
