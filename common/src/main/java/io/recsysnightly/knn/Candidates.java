@@ -52,8 +52,8 @@ public final class Candidates {
     Dataset<Row> queries = userVectors.join(seen, "user_idx", "left")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
     BlockedTopN topN = kernel(config);
-    report.metric("kernel", TopNKernel.Backend.parse(config.get(ConfigKeys.CANDIDATES_KERNEL)).resolve().name()
-        .toLowerCase(java.util.Locale.ROOT));
+    TopNKernel.Backend backend = TopNKernel.Backend.parse(config.get(ConfigKeys.CANDIDATES_KERNEL));
+    report.metric("kernel", backend.resolve().name().toLowerCase(java.util.Locale.ROOT));
     Scoring scoring = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING);
     report.metric("scoring", scoring.name().toLowerCase(java.util.Locale.ROOT));
     FactorMatrix items = FactorMatrix.collect(scoring.items(itemVectors), "item_idx");
@@ -70,8 +70,7 @@ public final class Candidates {
     report.count("items scorable", itemCount);
     report.phaseDone("user candidates", scored, "users");
     // The vectors alone: the queries' seen lists would cost a second aggregation of the matrix.
-    compareWithRoof("user candidates", userVectors, users, side, n, TopNKernel.Backend.parse(config.get(
-        ConfigKeys.CANDIDATES_KERNEL)));
+    compareWithRoof("user candidates", userVectors, "user_idx", users, side, n, backend);
 
     progress.phase("starter lists per user segment and per item category");
     Dataset<Row> personal = userVectors.where(col("source").isin(ColdStart.ALS, ColdStart.FOLD_IN))
@@ -86,17 +85,18 @@ public final class Candidates {
 
     int m = config.get(ConfigKeys.SIMILAR_M);
     progress.phase("top-" + m + " similar items (cosine)");
-    Scoring similarity = Scoring.from(config, ConfigKeys.SIMILAR_SCORING);
+    // Scored as the similar items' kernel sees them; the side is collected once, for the lists and for the roof.
+    Dataset<Row> scoredItems = Scoring.from(config, ConfigKeys.SIMILAR_SCORING).items(itemVectors.select("item_idx",
+        "vector"));
+    ItemSide similarSide = ItemSide.exact(FactorMatrix.collect(scoredItems, "item_idx"), excluded);
     try (Progress.Watch watch = scoring("scoring items", itemCount)) {
-      ctx.writeAtomically(similarItems(itemVectors, excluded, m, config.get(ConfigKeys.BLOCK_SIZE), similarity),
+      ctx.writeAtomically(similarItems(scoredItems, similarSide, m, config.get(ConfigKeys.BLOCK_SIZE)),
           ctx.paths().similarItems());
     }
     long withSimilar = ctx.read(ctx.paths().similarItems()).count();
     report.count("items with similar lists", withSimilar);
     report.phaseDone("similar items", withSimilar, "items");
-    Dataset<Row> itemQueries = similarity.items(itemVectors.select("item_idx", "vector"));
-    compareWithRoof("similar items", itemQueries, itemCount,
-        ItemSide.exact(FactorMatrix.collect(itemQueries, "item_idx"), excluded), m, TopNKernel.Backend.AUTO);
+    compareWithRoof("similar items", scoredItems, "item_idx", itemCount, similarSide, m, TopNKernel.Backend.AUTO);
 
     report.output("candidates", ctx.paths().candidates());
     report.output("similar items", ctx.paths().similarItems());
@@ -109,10 +109,10 @@ public final class Candidates {
    * Reports a scoring phase's time against the kernel's roof at the same shape, measured now (after the phase,
    * so that the phase's own time excludes it); see {@link RoofProbe}.
    */
-  private void compareWithRoof(String phase, Dataset<Row> queries, long count, ItemSide side, int n,
+  private void compareWithRoof(String phase, Dataset<Row> queries, String idCol, long count, ItemSide side, int n,
       TopNKernel.Backend backend) {
     progress.phase("timing the kernel alone for " + phase + " (its roof)");
-    RoofProbe.measure(ctx.spark(), queries, count, side, n, config.get(ConfigKeys.BLOCK_SIZE), backend)
+    RoofProbe.measure(ctx.spark(), queries, idCol, count, side, n, config.get(ConfigKeys.BLOCK_SIZE), backend)
         .ifPresent(roof -> report.metric(phase + " against the roof", roof.against(report.timings().get(phase))));
     report.phaseDone("roof timing");
   }
@@ -182,9 +182,14 @@ public final class Candidates {
   public static Dataset<Row> similarItems(Dataset<Row> itemVectors, Set<Integer> excluded, int m, int blockSize,
       Scoring scoring) {
     Dataset<Row> scored = scoring.items(itemVectors.select("item_idx", "vector"));
+    return similarItems(scored, ItemSide.exact(FactorMatrix.collect(scored, "item_idx"), excluded), m, blockSize);
+  }
+
+  /** {@link #similarItems(Dataset, Set, int, int, Scoring)} on items already scored and their side collected. */
+  private static Dataset<Row> similarItems(Dataset<Row> scored, ItemSide side, int m, int blockSize) {
     Dataset<Row> itemQueries = scored.select(col("item_idx").as("query_idx"), col("vector"),
         array(col("item_idx")).as("seen"));
-    return new BlockedTopN(m, blockSize).run(itemQueries, scored, excluded).withColumnRenamed("query_idx", "item_idx")
+    return new BlockedTopN(m, blockSize).run(itemQueries, side).withColumnRenamed("query_idx", "item_idx")
         .withColumnRenamed("recs", "similar");
   }
 

@@ -1,6 +1,6 @@
 package io.recsysnightly.knn;
 
-import java.util.List;
+import io.recsysnightly.als.FactorMatrix;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -29,30 +29,22 @@ public final class RoofProbe {
   }
 
   /**
-   * Times the kernel on the first queries of {@code queries} ({@code vector array<float>}, {@code total} rows)
-   * against {@code side}; empty on a cluster or with no query.
+   * Times the kernel on the first queries of {@code queries} ({@code idCol int, vector array<float>}, {@code total}
+   * rows) against {@code side}; empty on a cluster or with no query.
    */
-  public static Optional<Estimate> measure(SparkSession spark, Dataset<Row> queries, long total, ItemSide side,
-      int n, int blockSize, TopNKernel.Backend backend) {
+  public static Optional<Estimate> measure(SparkSession spark, Dataset<Row> queries, String idCol, long total,
+      ItemSide side, int n, int blockSize, TopNKernel.Backend backend) {
     if (!spark.sparkContext().isLocal() || total == 0) {
       return Optional.empty();
     }
-    List<Row> rows = queries.select("vector").limit(SAMPLE).collectAsList();
-    int rank = side.rank();
-    float[] vectors = new float[rows.size() * rank];
-    for (int q = 0; q < rows.size(); q++) {
-      List<Float> v = rows.get(q).getList(0);
-      for (int f = 0; f < rank; f++) {
-        vectors[q * rank + f] = v.get(f);
-      }
-    }
+    FactorMatrix sample = FactorMatrix.collect(queries.limit(SAMPLE), idCol);
     int threads = spark.sparkContext().defaultParallelism();
-    Roof roof = new Roof(side, vectors, rows.size(), n, blockSize, threads);
+    Roof roof = new Roof(side, sample.vectors(), sample.size(), n, blockSize, threads);
     TopNKernel.Backend resolved = backend.resolve();
     try {
       // The faster of two runs: the first may still meet a cold cache or an unfinished JIT compilation.
       double seconds = Math.min(roof.full(resolved), roof.full(resolved));
-      return Optional.of(new Estimate(seconds * total / rows.size(), rows.size(), total, threads));
+      return Optional.of(new Estimate(seconds * total / sample.size(), sample.size(), total, threads));
     } catch (Exception e) { // Roof's threads only fail on a bug: nothing the user can act on
       throw new IllegalStateException("Timing the kernel's roof failed: " + e, e);
     }
