@@ -1,7 +1,11 @@
 package io.recsysnightly.als;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -20,16 +24,21 @@ public final class AlsFit {
   private final AlsMatrix matrix;
   private final JavaRDD<float[]> users;
   private final JavaRDD<float[]> items;
+  /** The factors indexed by row id, on the driver, for a side held there (within the broadcast budget); else null. */
+  private final float[] userArray;
+  private final float[] itemArray;
   private final List<Broadcast<float[]>> broadcasts;
   private final int rank;
   private final List<Double> losses;
 
-  AlsFit(SparkSession spark, AlsMatrix matrix, JavaRDD<float[]> users, JavaRDD<float[]> items,
-      List<Broadcast<float[]>> broadcasts, int rank, List<Double> losses) {
+  AlsFit(SparkSession spark, AlsMatrix matrix, JavaRDD<float[]> users, JavaRDD<float[]> items, float[] userArray,
+      float[] itemArray, List<Broadcast<float[]>> broadcasts, int rank, List<Double> losses) {
     this.spark = spark;
     this.matrix = matrix;
     this.users = users;
     this.items = items;
+    this.userArray = userArray;
+    this.itemArray = itemArray;
     this.broadcasts = broadcasts;
     this.rank = rank;
     this.losses = List.copyOf(losses);
@@ -45,12 +54,42 @@ public final class AlsFit {
     return table(matrix.items(), items, "item_idx");
   }
 
+  /**
+   * The vectors of those of {@code ids} that are users of the fit, ascending: read from the driver's copy when
+   * the side is held there (no Spark job), else one job over the factor table.
+   */
+  public FactorMatrix userMatrix(int[] ids) {
+    return matrix(matrix.users(), userArray, ids, () -> users(), "user_idx");
+  }
+
+  /** Every item's vector, ascending by id: from the driver's copy when held there, else one job. */
+  public FactorMatrix itemMatrix() {
+    return matrix(matrix.items(), itemArray, matrix.items().allRows(), () -> items(), "item_idx");
+  }
+
+  private FactorMatrix matrix(AlsSide side, float[] global, int[] ids, Supplier<Dataset<Row>> table,
+      String idCol) {
+    int[] present = Arrays.stream(ids).distinct().sorted().filter(side::hasRow).toArray();
+    if (global == null) {
+      return FactorMatrix.collect(table.get().where(col(idCol)
+          .isInCollection(Arrays.stream(present).boxed().toList())), idCol);
+    }
+    float[] vectors = new float[present.length * rank];
+    for (int i = 0; i < present.length; i++) {
+      System.arraycopy(global, present[i] * rank, vectors, i * rank, rank);
+    }
+    return new FactorMatrix(vectors, present, rank);
+  }
+
   /** The objective after each sweep that tracked it; the last is the final fit's. */
   public List<Double> losses() {
     return losses;
   }
 
   public double finalLoss() {
+    if (losses.isEmpty()) {
+      throw new IllegalStateException("This fit did not compute its objective (NativeAls.Objective.NONE)");
+    }
     return losses.get(losses.size() - 1);
   }
 

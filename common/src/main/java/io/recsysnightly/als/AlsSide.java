@@ -67,6 +67,16 @@ public final class AlsSide {
     return rowsByPartition[partition];
   }
 
+  /** Whether {@code id} is a row of this side (has an interaction). */
+  public boolean hasRow(int id) {
+    return id >= 0 && Arrays.binarySearch(rowsByPartition[id % partitions()], id) >= 0;
+  }
+
+  /** Every row id, ascending. */
+  public int[] allRows() {
+    return Arrays.stream(rowsByPartition).flatMapToInt(Arrays::stream).sorted().toArray();
+  }
+
   /** Rows with at least one interaction. */
   public long rows() {
     return rows;

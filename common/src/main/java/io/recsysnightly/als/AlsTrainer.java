@@ -77,7 +77,7 @@ public final class AlsTrainer {
         config.get(ConfigKeys.ALS_ALPHA), regularization(config), config.get(ConfigKeys.ALS_SOLVE).equals("cholesky"),
         config.get(ConfigKeys.ALS_CG_STEPS), config.get(ConfigKeys.SEED),
         config.get(ConfigKeys.ALS_BROADCAST_BUDGET_MB) * 1024L * 1024L, config.get(ConfigKeys.ALS_CHECKPOINT_INTERVAL),
-        lossEachSweep);
+        lossEachSweep ? NativeAls.Objective.EACH_SWEEP : NativeAls.Objective.FINAL);
   }
 
   public static Regularization regularization(PipelineConfig config) {

@@ -36,14 +36,26 @@ import scala.Tuple2;
  */
 public final class NativeAls {
 
-  /**
-   * @param cholesky exact solves instead of {@code cgSteps} conjugate-gradient steps
-   * @param lossEachSweep compute the objective after every sweep (one more pass each); the final
-   *     objective is always computed
-   */
+  /** When a fit computes its objective (each computation is one more pass over the interactions). */
+  public enum Objective {
+    /** Never: the nightly search's trials compare points by validation NDCG, not by loss. */
+    NONE,
+    /** After the last sweep. */
+    FINAL,
+    /** After every sweep. */
+    EACH_SWEEP
+  }
+
+  /** @param cholesky exact solves instead of {@code cgSteps} conjugate-gradient steps */
   public record Settings(int rank, int iterations, double alpha, Regularization regularization, boolean cholesky,
-      int cgSteps, long seed, long broadcastBudgetBytes, int checkpointInterval, boolean lossEachSweep)
-      implements Serializable {}
+      int cgSteps, long seed, long broadcastBudgetBytes, int checkpointInterval, Objective objective)
+      implements Serializable {
+
+    public Settings withObjective(Objective when) {
+      return new Settings(rank, iterations, alpha, regularization, cholesky, cgSteps, seed, broadcastBudgetBytes,
+          checkpointInterval, when);
+    }
+  }
 
   private final Settings s;
   private final SparkSession spark;
@@ -87,7 +99,7 @@ public final class NativeAls {
       }
       String label = String.format(Locale.ROOT, "sweep %d of %d in %.1f s", sweep, s.iterations(),
           (System.nanoTime() - sweepStart) / 1e9);
-      if (s.lossEachSweep() || sweep == s.iterations()) {
+      if (s.objective() == Objective.EACH_SWEEP || (s.objective() == Objective.FINAL && sweep == s.iterations())) {
         losses.add(loss(m, users, items));
         label += String.format(Locale.ROOT, ", objective %.6g", losses.get(losses.size() - 1));
       }
@@ -101,7 +113,8 @@ public final class NativeAls {
     if (items.broadcast() != null) {
       retired.add(items.broadcast());
     }
-    return new AlsFit(spark, m, chunks(users), chunks(items), retired, s.rank(), losses);
+    return new AlsFit(spark, m, chunks(users), chunks(items), users.global(), items.global(), retired, s.rank(),
+        losses);
   }
 
   /** The objective of the given factors ({@code *_idx, vector}, e.g. another solver's) on {@code m}. */
@@ -120,10 +133,10 @@ public final class NativeAls {
   }
 
   /**
-   * One side's current factors and α₀·VᵀV: broadcast (one array indexed by row id) while they fit the
-   * budget, else a cached RDD of one row-major chunk per partition.
+   * One side's current factors and α₀·VᵀV: broadcast (one array indexed by row id, {@code global} on the
+   * driver) while they fit the budget, else a cached RDD of one row-major chunk per partition.
    */
-  private record State(AlsSide side, float[] gram, Broadcast<float[]> broadcast, JavaRDD<float[]> rdd) {}
+  private record State(AlsSide side, float[] gram, float[] global, Broadcast<float[]> broadcast, JavaRDD<float[]> rdd) {}
 
   private boolean fitsBudget(AlsSide side) {
     return (side.maxId() + 1L) * s.rank() * Float.BYTES <= s.broadcastBudgetBytes();
@@ -146,7 +159,7 @@ public final class NativeAls {
     }
     double[] gram = new double[k * k];
     factors.map(v -> partialGram(v, k)).collect().forEach(part -> add(gram, part));
-    return new State(side, scaled(gram), null, factors);
+    return new State(side, scaled(gram), null, null, factors);
   }
 
   /** The broadcast state from each partition's chunk and partial Gram matrix, in partition order. */
@@ -162,7 +175,7 @@ public final class NativeAls {
       }
       add(gram, parts.get(p)._2());
     }
-    return new State(side, scaled(gram), jsc.broadcast(global), null);
+    return new State(side, scaled(gram), global, jsc.broadcast(global), null);
   }
 
   private float[] scaled(double[] gram) {

@@ -5,14 +5,17 @@ import io.recsysnightly.als.AlsFit;
 import io.recsysnightly.als.AlsMatrix;
 import io.recsysnightly.als.AlsTrainer;
 import io.recsysnightly.als.Confidence;
+import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.als.Factors;
 import io.recsysnightly.als.NativeAls;
 import io.recsysnightly.als.Regularization;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.eval.ValidationQueries;
 import io.recsysnightly.eval.ValidationSplit;
 import io.recsysnightly.io.RunContext;
+import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.matrix.BuildMatrix;
 import io.recsysnightly.report.Progress;
 import java.util.ArrayList;
@@ -121,8 +124,13 @@ public final class TrainBench {
     double mllibLoss = new NativeAls(ctx.spark(), AlsTrainer.settings(config, false))
         .loss(oursMatrix, Factors.users(mllib), Factors.items(mllib));
     ValidationSplit split = ValidationSplit.between(train, holdout);
-    double mllibNdcg = split.ndcgAndRecall(Factors.users(mllib), Factors.items(mllib), config, 10).get("ndcg@10");
-    double nativeNdcg = split.ndcgAndRecall(ours.users(), ours.items(), config, 10).get("ndcg@10");
+    ValidationQueries queries = ValidationQueries.collect(split);
+    Scoring scoring = Scoring.from(config, ConfigKeys.CANDIDATES_SCORING);
+    int blockSize = config.get(ConfigKeys.BLOCK_SIZE);
+    double mllibNdcg = queries.ndcgAndRecall(FactorMatrix.collect(Factors.users(mllib), "user_idx"),
+        FactorMatrix.collect(Factors.items(mllib), "item_idx"), scoring, 10, blockSize).get("ndcg@10");
+    double nativeNdcg = queries.ndcgAndRecall(ours.userMatrix(queries.users()), ours.itemMatrix(), scoring, 10,
+        blockSize).get("ndcg@10");
     split.release();
 
     Map<String, Object> f = new LinkedHashMap<>();

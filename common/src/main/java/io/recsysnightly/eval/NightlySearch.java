@@ -13,6 +13,7 @@ import io.recsysnightly.als.TrainedParams;
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.io.RunContext;
+import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import java.util.ArrayList;
@@ -170,6 +171,7 @@ public final class NightlySearch {
     List<Integer> ranks = config.get(ConfigKeys.TUNE_RANKS).stream().sorted().toList();
     progress.phase("nightly search: carving a validation split from the training part");
     ValidationSplit split = ValidationSplit.of(train, config);
+    ValidationQueries queries = ValidationQueries.collect(split);
     AlsMatrix matrix = AlsMatrix.of(split.fit().withColumn("rating", Confidence.from(config).rating("strength")),
         config.get(ConfigKeys.ALS_BLOCKS));
     double meanPerUser = (double) matrix.users().interactions() / Math.max(1, matrix.users().rows());
@@ -198,7 +200,7 @@ public final class NightlySearch {
       if (tried.size() >= maxTrials) {
         break;
       }
-      double score = trial(seed, split, matrix, k, tried, trials, tracker);
+      double score = trial(seed, queries, matrix, k, tried, trials, tracker);
       if (best == null || score > bestScore + MIN_GAIN) {
         best = seed;
         bestScore = score;
@@ -222,7 +224,7 @@ public final class NightlySearch {
           stoppedBy = "time budget (" + (int) budget + " s)";
           break search;
         }
-        double score = trial(move, split, matrix, k, tried, trials, tracker);
+        double score = trial(move, queries, matrix, k, tried, trials, tracker);
         if (score > bestScore + MIN_GAIN) {
           best = move;
           bestScore = score;
@@ -268,13 +270,15 @@ public final class NightlySearch {
     return new Result(best.apply(config), record);
   }
 
-  private double trial(Point p, ValidationSplit split, AlsMatrix matrix, int k, Map<Point, Double> tried,
+  private double trial(Point p, ValidationQueries queries, AlsMatrix matrix, int k, Map<Point, Double> tried,
       List<Map<String, Object>> trials, Progress.Tracker tracker) {
     long start = System.nanoTime();
     PipelineConfig c = p.apply(config).with(ConfigKeys.ALS_MAX_ITER.name(),
         Integer.toString(Math.min(config.get(ConfigKeys.TUNE_SWEEPS), config.get(ConfigKeys.ALS_MAX_ITER))));
-    AlsFit fit = new NativeAls(spark, AlsTrainer.settings(c, false)).fit(matrix, null, null, null, null);
-    Map<String, Double> m = split.ndcgAndRecall(fit.users(), fit.items(), config, k);
+    AlsFit fit = new NativeAls(spark, AlsTrainer.settings(c, false).withObjective(NativeAls.Objective.NONE))
+        .fit(matrix, null, null, null, null);
+    Map<String, Double> m = queries.ndcgAndRecall(fit.userMatrix(queries.users()), fit.itemMatrix(),
+        Scoring.from(config, ConfigKeys.CANDIDATES_SCORING), k, config.get(ConfigKeys.BLOCK_SIZE));
     fit.release();
     double score = m.get("ndcg@" + k);
     tried.put(p, score);

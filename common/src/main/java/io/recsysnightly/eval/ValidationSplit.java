@@ -1,10 +1,8 @@
 package io.recsysnightly.eval;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
 
@@ -13,17 +11,11 @@ import io.recsysnightly.config.PipelineConfig;
 import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.matrix.HoldoutSplit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -70,48 +62,11 @@ public record ValidationSplit(Dataset<Row> fit, Dataset<Row> validation, Dataset
         false, validation, users, items).metrics();
   }
 
-  /**
-   * NDCG@K and recall@K only, as {@link #score} computes them (users without a list score zero), in one
-   * Spark job over the cached queries: what the nightly search compares its points by, where the full
-   * evaluator's per-model aggregates (exposure, skipped users, segments) would be most of a trial's time
-   * on small data.
-   */
-  public Map<String, Double> ndcgAndRecall(Dataset<Row> userFactors, Dataset<Row> itemFactors, PipelineConfig config,
-      int k) {
-    Dataset<Row> top = lists(userFactors, itemFactors, config, k)
-        .select(col("query_idx").as("user_idx"), expr("transform(recs, r -> r.item_idx)").as("top"));
-    Row r = queries.select("user_idx", "relevant").join(top, "user_idx", "left")
-        .map(new Headline(k), Encoders.row(Headline.SCHEMA)).agg(avg("ndcg"), avg("recall")).first();
-    Map<String, Double> out = new LinkedHashMap<>();
-    out.put("ndcg@" + k, r.isNullAt(0) ? 0 : r.getDouble(0));
-    out.put("recall@" + k, r.isNullAt(1) ? 0 : r.getDouble(1));
-    return out;
-  }
-
   private Dataset<Row> lists(Dataset<Row> userFactors, Dataset<Row> itemFactors, PipelineConfig config, int k) {
     Dataset<Row> q = queries.join(userFactors, "user_idx")
         .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
     return new BlockedTopN(k, config.get(ConfigKeys.BLOCK_SIZE)).run(q,
         Scoring.from(config, ConfigKeys.CANDIDATES_SCORING).items(itemFactors), Set.of());
-  }
-
-  /** One validation user's NDCG@K and recall@K. */
-  private static final class Headline implements MapFunction<Row, Row> {
-    static final StructType SCHEMA = new StructType().add("ndcg", DataTypes.DoubleType, false)
-        .add("recall", DataTypes.DoubleType, false);
-    private final int k;
-
-    Headline(int k) {
-      this.k = k;
-    }
-
-    @Override
-    public Row call(Row r) {
-      int[] relevant = r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
-      int[] top = r.isNullAt(2) ? new int[0] : r.<Integer>getList(2).stream().mapToInt(Integer::intValue).toArray();
-      double[] m = RankingMetrics.forUser(top, relevant, k);
-      return RowFactory.create(m[RankingMetrics.NDCG], m[RankingMetrics.RECALL]);
-    }
   }
 
   public void release() {

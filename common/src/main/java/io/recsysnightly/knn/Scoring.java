@@ -3,6 +3,7 @@ package io.recsysnightly.knn;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
+import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.config.ConfigKey;
 import io.recsysnightly.config.PipelineConfig;
 import java.util.Locale;
@@ -46,15 +47,34 @@ public enum Scoring {
       return null;
     }
     float[] x = new float[v.length()];
-    double squares = 0;
     for (int f = 0; f < x.length; f++) {
       x[f] = v.apply(f);
-      squares += x[f] * x[f];
     }
-    double norm = Math.max(Math.sqrt(squares), 1e-12);
-    for (int f = 0; f < x.length; f++) {
-      x[f] = (float) (x[f] / norm);
-    }
+    normalise(x, 0, x.length);
     return x;
   }, DataTypes.createArrayType(DataTypes.FloatType, false));
+
+  /** The item side collected to the driver, as the kernel must see it (a copy for cosine). */
+  public FactorMatrix items(FactorMatrix vectors) {
+    if (this == DOT) {
+      return vectors;
+    }
+    float[] unit = vectors.vectors().clone();
+    for (int i = 0; i < vectors.size(); i++) {
+      normalise(unit, i * vectors.rank(), vectors.rank());
+    }
+    return new FactorMatrix(unit, vectors.ids(), vectors.rank());
+  }
+
+  /** Scales {@code v[from, from + rank)} to unit length in place (a zero vector stays zero). */
+  private static void normalise(float[] v, int from, int rank) {
+    double squares = 0;
+    for (int f = from; f < from + rank; f++) {
+      squares += v[f] * v[f];
+    }
+    double norm = Math.max(Math.sqrt(squares), 1e-12);
+    for (int f = from; f < from + rank; f++) {
+      v[f] = (float) (v[f] / norm);
+    }
+  }
 }

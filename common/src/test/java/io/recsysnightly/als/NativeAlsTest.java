@@ -8,6 +8,7 @@ import io.recsysnightly.report.Progress;
 import io.recsysnightly.testing.NaiveFoldIn;
 import io.recsysnightly.testing.SharedSpark;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,7 +72,8 @@ class NativeAlsTest {
   }
 
   private static NativeAls.Settings settings(Regularization reg, boolean cholesky, long budget, boolean lossEach) {
-    return new NativeAls.Settings(8, 10, 2.0, reg, cholesky, 3, 11L, budget, 4, lossEach);
+    return new NativeAls.Settings(8, 10, 2.0, reg, cholesky, 3, 11L, budget, 4,
+        lossEach ? NativeAls.Objective.EACH_SWEEP : NativeAls.Objective.FINAL);
   }
 
   private static AlsFit fit(NativeAls.Settings s) {
@@ -234,6 +236,17 @@ class NativeAlsTest {
       assertArrayEquals(ia.get(i), ic.get(i), "item " + i + ", shipped block-wise");
     }
     assertEquals(broadcast.finalLoss(), shipped.finalLoss(), 0);
+    // The driver-side matrices (the nightly search's validation reads them): held on the driver within the
+    // budget, collected from the factor table past it; ids not in the fit are left out, in both.
+    int[] some = {-1, 0, 1, 3, 6, 6, 3 * (USERS - 1), 3 * USERS + 7}; // user ids are 3u
+    for (FactorMatrix[] pair : List.of(new FactorMatrix[] {broadcast.userMatrix(some), shipped.userMatrix(some)},
+        new FactorMatrix[] {broadcast.itemMatrix(), shipped.itemMatrix()})) {
+      assertArrayEquals(pair[0].ids(), pair[1].ids());
+      assertArrayEquals(pair[0].vectors(), pair[1].vectors());
+    }
+    assertArrayEquals(new int[] {0, 3, 6, 3 * (USERS - 1)}, broadcast.userMatrix(some).ids());
+    assertArrayEquals(a.get(6), Arrays.copyOfRange(broadcast.userMatrix(some).vectors(), 2 * 8, 3 * 8));
+    assertEquals(ia.size(), broadcast.itemMatrix().size());
     broadcast.release();
     again.release();
     shipped.release();
@@ -308,7 +321,7 @@ class NativeAlsTest {
     NativeAls.Settings s = settings(Regularization.mllib(0.05), false, Long.MAX_VALUE, true);
     AlsFit cold = fit(s);
     NativeAls.Settings one = new NativeAls.Settings(8, 1, 2.0, Regularization.mllib(0.05), false, 3, 11L,
-        Long.MAX_VALUE, 4, true);
+        Long.MAX_VALUE, 4, NativeAls.Objective.EACH_SWEEP);
     AlsFit warm = new NativeAls(spark, one).fit(matrix, cold.users(), cold.items(), new Progress(spark, "test"), "warm");
     assertTrue(warm.finalLoss() <= cold.finalLoss() * (1 + 1e-6), warm.finalLoss() + " vs " + cold.finalLoss());
     AlsFit coldOne = new NativeAls(spark, one).fit(matrix, null, null, new Progress(spark, "test"), "cold one");

@@ -3,7 +3,10 @@ package io.recsysnightly.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.recsysnightly.als.FactorMatrix;
+import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import io.recsysnightly.knn.Scoring;
 import io.recsysnightly.spark.ScalaSeqs;
 import io.recsysnightly.testing.SharedSpark;
 import java.util.ArrayList;
@@ -21,10 +24,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The nightly search's one-job NDCG and recall against the full evaluator (checked by hand in
- * {@link FullEvaluatorTest}) on the same lists: random factors, some validation users without factors
- * (no list: they score zero in both).
+ * {@link FullEvaluatorTest}) on the same lists, for both scorings: random factors, some validation users
+ * without factors (no list: they score zero in both), blocks smaller than the users.
  */
-class ValidationSplitTest {
+class ValidationQueriesTest {
   private static final StructType PAIRS = new StructType().add("user_idx", DataTypes.IntegerType)
       .add("item_idx", DataTypes.IntegerType).add("strength", DataTypes.DoubleType);
   private static final StructType USER_FACTORS = new StructType().add("user_idx", DataTypes.IntegerType)
@@ -63,15 +66,22 @@ class ValidationSplitTest {
     }
     ValidationSplit split = ValidationSplit.between(spark.createDataFrame(fit, PAIRS),
         spark.createDataFrame(validation, PAIRS));
-    PipelineConfig config = PipelineConfig.load(Optional.empty(), List.of());
     Dataset<Row> u = spark.createDataFrame(userFactors, USER_FACTORS);
     Dataset<Row> i = spark.createDataFrame(itemFactors, ITEM_FACTORS);
-    for (int k : new int[] {1, 5, 10}) {
-      Map<String, Double> full = split.score(u, i, config, k);
-      Map<String, Double> fast = split.ndcgAndRecall(u, i, config, k);
-      assertEquals(full.get("ndcg@" + k), fast.get("ndcg@" + k), 1e-12, "ndcg@" + k);
-      assertEquals(full.get("recall@" + k), fast.get("recall@" + k), 1e-12, "recall@" + k);
-      assertTrue(fast.get("recall@" + k) > 0, "some hits at " + k);
+    ValidationQueries queries = ValidationQueries.collect(split);
+    FactorMatrix userVectors = FactorMatrix.collect(u, "user_idx");
+    FactorMatrix itemVectors = FactorMatrix.collect(i, "item_idx");
+    for (String scoring : List.of("dot", "cosine")) {
+      PipelineConfig config = PipelineConfig.load(Optional.empty(), List.of("recsys.candidates.scoring=" + scoring));
+      for (int k : new int[] {1, 5, 10}) {
+        Map<String, Double> full = split.score(u, i, config, k);
+        Map<String, Double> fast = queries.ndcgAndRecall(userVectors, itemVectors,
+            Scoring.from(config, ConfigKeys.CANDIDATES_SCORING), k, 7);
+        String what = scoring + ", k " + k + ": ";
+        assertEquals(full.get("ndcg@" + k), fast.get("ndcg@" + k), 1e-12, what + "ndcg");
+        assertEquals(full.get("recall@" + k), fast.get("recall@" + k), 1e-12, what + "recall");
+        assertTrue(fast.get("recall@" + k) > 0, what + "some hits");
+      }
     }
     split.release();
   }
