@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -59,26 +58,27 @@ public final class AlsFit {
    * the side is held there (no Spark job), else one job over the factor table.
    */
   public FactorMatrix userMatrix(int[] ids) {
-    return matrix(matrix.users(), userArray, ids, () -> users(), "user_idx");
+    int[] present = Arrays.stream(ids).distinct().sorted().filter(matrix.users()::hasRow).toArray();
+    if (userArray == null) {
+      return FactorMatrix.collect(users().where(col("user_idx").isInCollection(Arrays.stream(present).boxed()
+          .toList())), "user_idx");
+    }
+    return gathered(userArray, present);
   }
 
   /** Every item's vector, ascending by id: from the driver's copy when held there, else one job. */
   public FactorMatrix itemMatrix() {
-    return matrix(matrix.items(), itemArray, matrix.items().allRows(), () -> items(), "item_idx");
+    return itemArray == null ? FactorMatrix.collect(items(), "item_idx")
+        : gathered(itemArray, matrix.items().allRows());
   }
 
-  private FactorMatrix matrix(AlsSide side, float[] global, int[] ids, Supplier<Dataset<Row>> table,
-      String idCol) {
-    int[] present = Arrays.stream(ids).distinct().sorted().filter(side::hasRow).toArray();
-    if (global == null) {
-      return FactorMatrix.collect(table.get().where(col(idCol)
-          .isInCollection(Arrays.stream(present).boxed().toList())), idCol);
+  /** The rows {@code ids} (ascending, each a row of the side) of a side's driver-side array indexed by id. */
+  private FactorMatrix gathered(float[] global, int[] ids) {
+    float[] vectors = new float[ids.length * rank];
+    for (int i = 0; i < ids.length; i++) {
+      System.arraycopy(global, ids[i] * rank, vectors, i * rank, rank);
     }
-    float[] vectors = new float[present.length * rank];
-    for (int i = 0; i < present.length; i++) {
-      System.arraycopy(global, present[i] * rank, vectors, i * rank, rank);
-    }
-    return new FactorMatrix(vectors, present, rank);
+    return new FactorMatrix(vectors, ids, rank);
   }
 
   /** The objective after each sweep that tracked it; the last is the final fit's. */
