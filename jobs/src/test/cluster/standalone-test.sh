@@ -12,7 +12,9 @@
 #
 # Input: a third of data-samples/ (the users whose id hashes to 0 mod 3, all items), written to a
 # temporary folder, and a lighter model (rank 16, 5 sweeps, no evaluation fit, a nightly search of 6 points
-# instead of 24: RECSYS_SETTINGS), to keep three full pipeline runs within a few minutes on two cores. Every run gets the same input, the same
+# instead of 24: RECSYS_SETTINGS), to keep three full pipeline runs within a few minutes on two cores. Every
+# fit is distributed (recsys.als.one-task-max-interactions=0: so small a matrix would otherwise be fitted in
+# one task), so that the solver's shuffles and broadcasts cross executors. Every run gets the same input, the same
 # recsys configuration (conf/recsys.properties plus those settings) and the same Spark settings
 # (conf/spark-local.conf); only --master differs, so the comparison isolates the deployment.
 set -euo pipefail
@@ -26,7 +28,7 @@ DATE="${DATE:-2018-09-25}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"      # seconds allowed to one spark-submit (a loaded 2-core machine is slow)
 KILL_DURING="${KILL_DURING:-train}"     # the step during which a worker is killed
 START_TIMEOUT="${START_TIMEOUT:-300}"   # seconds allowed to the master and workers to come up
-read -r -a settings <<<"${RECSYS_SETTINGS:---set recsys.als.rank=16 --set recsys.als.max-iter=5 --set recsys.eval.enabled=false --set recsys.tune.trials=6}"
+read -r -a settings <<<"${RECSYS_SETTINGS:---set recsys.als.rank=16 --set recsys.als.max-iter=5 --set recsys.eval.enabled=false --set recsys.tune.trials=6 --set recsys.als.one-task-max-interactions=0}"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=127.0.0.1 SPARK_SCALA_VERSION=2.13
 [[ -f "$JAR" ]] || { echo "no jar at $JAR: build it first (mvn -B -DskipTests package)" >&2; exit 2; }
 

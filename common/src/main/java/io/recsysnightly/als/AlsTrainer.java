@@ -76,7 +76,8 @@ public final class AlsTrainer {
     return new NativeAls.Settings(config.get(ConfigKeys.ALS_RANK), config.get(ConfigKeys.ALS_MAX_ITER),
         config.get(ConfigKeys.ALS_ALPHA), regularization(config), config.get(ConfigKeys.ALS_SOLVE).equals("cholesky"),
         config.get(ConfigKeys.ALS_CG_STEPS), config.get(ConfigKeys.SEED),
-        config.get(ConfigKeys.ALS_BROADCAST_BUDGET_MB) * 1024L * 1024L, config.get(ConfigKeys.ALS_CHECKPOINT_INTERVAL),
+        config.get(ConfigKeys.ALS_BROADCAST_BUDGET_MB) * 1024L * 1024L,
+        config.get(ConfigKeys.ALS_ONE_TASK_MAX_INTERACTIONS), config.get(ConfigKeys.ALS_CHECKPOINT_INTERVAL),
         lossEachSweep ? NativeAls.Objective.EACH_SWEEP : NativeAls.Objective.FINAL);
   }
 

@@ -46,14 +46,18 @@ public final class NativeAls {
     EACH_SWEEP
   }
 
-  /** @param cholesky exact solves instead of {@code cgSteps} conjugate-gradient steps */
+  /**
+   * @param cholesky exact solves instead of {@code cgSteps} conjugate-gradient steps
+   * @param oneTaskMaxInteractions a matrix with at most this many interactions, both sides within the broadcast
+   *     budget, is fitted in one Spark task ({@link OneTaskSweeps}); 0: never
+   */
   public record Settings(int rank, int iterations, double alpha, Regularization regularization, boolean cholesky,
-      int cgSteps, long seed, long broadcastBudgetBytes, int checkpointInterval, Objective objective)
-      implements Serializable {
+      int cgSteps, long seed, long broadcastBudgetBytes, long oneTaskMaxInteractions, int checkpointInterval,
+      Objective objective) implements Serializable {
 
     public Settings withObjective(Objective when) {
       return new Settings(rank, iterations, alpha, regularization, cholesky, cgSteps, seed, broadcastBudgetBytes,
-          checkpointInterval, when);
+          oneTaskMaxInteractions, checkpointInterval, when);
     }
   }
 
@@ -75,8 +79,13 @@ public final class NativeAls {
    */
   public AlsFit fit(AlsMatrix m, Dataset<Row> initialUsers, Dataset<Row> initialItems, Progress progress,
       String what) {
+    boolean oneTask = m.users().interactions() <= s.oneTaskMaxInteractions() && fitsBudget(m.users())
+        && fitsBudget(m.items());
     Progress.Tracker tracker = progress == null ? null : progress.track(what + " (native ALS, rank " + s.rank()
-        + ", " + s.iterations() + " sweeps)", s.iterations());
+        + ", " + s.iterations() + " sweeps" + (oneTask ? ", in one task" : "") + ")", s.iterations());
+    if (oneTask) {
+      return fitInOneTask(m, initialUsers, initialItems, tracker);
+    }
     State users = held(m.users(), initial(m.users(), 0, initialUsers), false);
     State items = held(m.items(), initial(m.items(), 1, initialItems), false);
     // A broadcast stays alive while a cached factor table's lineage refers to it (tasks serialise the
@@ -115,6 +124,35 @@ public final class NativeAls {
     }
     return new AlsFit(spark, m, chunks(users), chunks(items), users.global(), items.global(), retired, s.rank(),
         losses);
+  }
+
+  /**
+   * The whole fit as one Spark task ({@link OneTaskSweeps}); each sweep is reported once the task is done. The
+   * result is held as a broadcast fit's is: both sides on the driver and broadcast.
+   */
+  private AlsFit fitInOneTask(AlsMatrix m, Dataset<Row> initialUsers, Dataset<Row> initialItems,
+      Progress.Tracker tracker) {
+    JavaRDD<float[]> startUsers = initial(m.users(), 0, initialUsers);
+    JavaRDD<float[]> startItems = initial(m.items(), 1, initialItems);
+    OneTaskSweeps.Result result = OneTaskSweeps.run(m, startUsers, startItems, s);
+    startUsers.unpersist(false);
+    startItems.unpersist(false);
+    List<Double> losses = new ArrayList<>();
+    for (int sweep = 0; sweep < s.iterations(); sweep++) {
+      String label = String.format(Locale.ROOT, "sweep %d of %d in %.2f s", sweep + 1, s.iterations(),
+          result.sweepSeconds()[sweep]);
+      if (!Double.isNaN(result.losses()[sweep])) {
+        losses.add(result.losses()[sweep]);
+        label += String.format(Locale.ROOT, ", objective %.6g", result.losses()[sweep]);
+      }
+      if (tracker != null) {
+        tracker.advance(label);
+      }
+    }
+    State users = new State(m.users(), null, result.users(), jsc.broadcast(result.users()), null);
+    State items = new State(m.items(), null, result.items(), jsc.broadcast(result.items()), null);
+    return new AlsFit(spark, m, chunks(users), chunks(items), users.global(), items.global(),
+        new ArrayList<>(List.of(users.broadcast(), items.broadcast())), s.rank(), losses);
   }
 
   /** The objective of the given factors ({@code *_idx, vector}, e.g. another solver's) on {@code m}. */
@@ -159,7 +197,7 @@ public final class NativeAls {
     }
     double[] gram = new double[k * k];
     factors.map(v -> partialGram(v, k)).collect().forEach(part -> add(gram, part));
-    return new State(side, scaled(gram), null, null, factors);
+    return new State(side, scaled(gram, s), null, null, factors);
   }
 
   /** The broadcast state from each partition's chunk and partial Gram matrix, in partition order. */
@@ -175,10 +213,11 @@ public final class NativeAls {
       }
       add(gram, parts.get(p)._2());
     }
-    return new State(side, scaled(gram), global, jsc.broadcast(global), null);
+    return new State(side, scaled(gram, s), global, jsc.broadcast(global), null);
   }
 
-  private float[] scaled(double[] gram) {
+  /** α₀ times a Gram matrix, as the row solves take it. */
+  static float[] scaled(double[] gram, Settings s) {
     float[] out = new float[gram.length];
     for (int i = 0; i < gram.length; i++) {
       out[i] = (float) (s.regularization().unobservedWeight() * gram[i]);
@@ -227,7 +266,7 @@ public final class NativeAls {
     return held(current.side(), solved, checkpoint);
   }
 
-  private static float[] solvePartition(RatingBlock block, float[] y, float[] x, float[] gram, Settings s,
+  static float[] solvePartition(RatingBlock block, float[] y, float[] x, float[] gram, Settings s,
       long otherRows) {
     int k = s.rank();
     RowSolver solver = new RowSolver(k, gram, s.alpha(), s.regularization().unobservedWeight());
@@ -288,7 +327,7 @@ public final class NativeAls {
         });
   }
 
-  private static float[] gather(int[] ids, float[] global, int k) {
+  static float[] gather(int[] ids, float[] global, int k) {
     float[] local = new float[ids.length * k];
     for (int i = 0; i < ids.length; i++) {
       System.arraycopy(global, ids[i] * k, local, i * k, k);
@@ -312,34 +351,17 @@ public final class NativeAls {
   /** The objective: every user row's share against the items, plus the items' regularisation. */
   private double loss(AlsMatrix m, State users, State items) {
     Settings settings = s;
-    int k = s.rank();
     float[] gram = items.gram();
     long itemRows = m.items().rows();
     long userRows = m.users().rows();
     List<Double> userParts = withFixed(m.users(), items).zipPartitions(chunks(users), (ctx, x) -> {
       Tuple2<RatingBlock, float[]> blockAndY = ctx.next();
-      RatingBlock b = blockAndY._1();
-      float[] xs = x.next();
-      RowSolver solver = new RowSolver(k, gram, settings.alpha(), settings.regularization().unobservedWeight());
-      double sum = 0;
-      for (int row = 0; row < b.size(); row++) {
-        int from = b.ptr()[row];
-        int to = b.ptr()[row + 1];
-        sum += solver.loss(blockAndY._2(), b.cols(), b.ratings(), from, to,
-            settings.regularization().of(to - from, itemRows), xs, row * k);
-      }
-      return Collections.singletonList(sum).iterator();
+      return Collections.singletonList(userLoss(blockAndY._1(), blockAndY._2(), x.next(), gram, settings, itemRows))
+          .iterator();
     }).collect();
-    List<Double> itemParts = m.items().blocks().zipPartitions(chunks(items), (blocks, vectors) -> {
-      RatingBlock b = blocks.next();
-      float[] ys = vectors.next();
-      double sum = 0;
-      for (int row = 0; row < b.size(); row++) {
-        double norm = RowSolver.dot(ys, row * k, ys, row * k, k);
-        sum += settings.regularization().of(b.interactions(row), userRows) * norm;
-      }
-      return Collections.singletonList(sum).iterator();
-    }).collect();
+    List<Double> itemParts = m.items().blocks().zipPartitions(chunks(items), (blocks, vectors) ->
+        Collections.singletonList(itemRegularization(blocks.next(), vectors.next(), settings, userRows)).iterator())
+        .collect();
     double total = 0;
     for (double part : userParts) {
       total += part;
@@ -348,6 +370,30 @@ public final class NativeAls {
       total += part;
     }
     return total;
+  }
+
+  /** A user partition's share of the objective: its rows' losses against the items {@code y} (its {@code colIds}). */
+  static double userLoss(RatingBlock b, float[] y, float[] xs, float[] itemGram, Settings s, long itemRows) {
+    int k = s.rank();
+    RowSolver solver = new RowSolver(k, itemGram, s.alpha(), s.regularization().unobservedWeight());
+    double sum = 0;
+    for (int row = 0; row < b.size(); row++) {
+      int from = b.ptr()[row];
+      int to = b.ptr()[row + 1];
+      sum += solver.loss(y, b.cols(), b.ratings(), from, to, s.regularization().of(to - from, itemRows), xs, row * k);
+    }
+    return sum;
+  }
+
+  /** An item partition's share of the objective: its rows' regularisation. */
+  static double itemRegularization(RatingBlock b, float[] ys, Settings s, long userRows) {
+    int k = s.rank();
+    double sum = 0;
+    for (int row = 0; row < b.size(); row++) {
+      double norm = RowSolver.dot(ys, row * k, ys, row * k, k);
+      sum += s.regularization().of(b.interactions(row), userRows) * norm;
+    }
+    return sum;
   }
 
   /** Each row's starting vector: the given one if it has this rank, else seeded random (as MLlib: |N(0,1)|, unit norm). */
@@ -399,13 +445,13 @@ public final class NativeAls {
     return v;
   }
 
-  private static double[] partialGram(float[] vectors, int k) {
+  static double[] partialGram(float[] vectors, int k) {
     double[] gram = new double[k * k];
     RowSolver.addGram(vectors, vectors.length / k, k, gram);
     return gram;
   }
 
-  private static void add(double[] into, double[] part) {
+  static void add(double[] into, double[] part) {
     for (int i = 0; i < into.length; i++) {
       into[i] += part[i];
     }

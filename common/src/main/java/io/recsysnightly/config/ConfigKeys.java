@@ -101,6 +101,10 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> ALS_BROADCAST_BUDGET_MB = intIn("recsys.als.broadcast-budget-mb", "256", 0,
       1_000_000, "native: the fixed side's factors are broadcast while they take at most this much; larger, they "
           + "are shipped block-wise to the partitions that need them.");
+  public static final ConfigKey<Integer> ALS_ONE_TASK_MAX_INTERACTIONS = intIn("recsys.als.one-task-max-interactions",
+      "1000000", 0, Integer.MAX_VALUE, "native: a fit of at most this many interactions (both sides within the "
+          + "broadcast budget) runs all its sweeps in one Spark task on one executor's cores, the same arithmetic "
+          + "without two jobs per sweep; 0: every fit is distributed.");
   public static final ConfigKey<Boolean> ALS_WARM_START = bool("recsys.als.warm-start", "false",
       "native: train's final fit starts from the factors of the newest earlier train run in the work root (ids "
           + "matched through the stable id maps; new ids start as usual); the evaluation fit stays cold.");

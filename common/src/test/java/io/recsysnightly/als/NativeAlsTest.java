@@ -71,8 +71,14 @@ class NativeAlsTest {
     ratings.unpersist();
   }
 
+  /** Distributed fits: the one-task path is checked against them ({@link #oneTaskFitEqualsDistributedFit}). */
   private static NativeAls.Settings settings(Regularization reg, boolean cholesky, long budget, boolean lossEach) {
-    return new NativeAls.Settings(8, 10, 2.0, reg, cholesky, 3, 11L, budget, 4,
+    return settings(reg, cholesky, budget, lossEach, 0);
+  }
+
+  private static NativeAls.Settings settings(Regularization reg, boolean cholesky, long budget, boolean lossEach,
+      long oneTaskMaxInteractions) {
+    return new NativeAls.Settings(8, 10, 2.0, reg, cholesky, 3, 11L, budget, oneTaskMaxInteractions, 4,
         lossEach ? NativeAls.Objective.EACH_SWEEP : NativeAls.Objective.FINAL);
   }
 
@@ -253,6 +259,49 @@ class NativeAlsTest {
   }
 
   /**
+   * A fit in one task is the distributed fit to the bit (factors and every sweep's objective), for both row
+   * solvers and both regularisations, from random vectors and from given ones; the size threshold decides.
+   */
+  @Test
+  void oneTaskFitEqualsDistributedFit() {
+    long interactions = matrix.users().interactions();
+    for (boolean cholesky : new boolean[] {false, true}) {
+      for (Regularization reg : List.of(Regularization.mllib(0.05), new Regularization(true, 2.0, 0.1, 0.5))) {
+        String what = (cholesky ? "cholesky " : "cg ") + reg.form();
+        AlsFit distributed = fit(settings(reg, cholesky, Long.MAX_VALUE, true, interactions - 1));
+        AlsFit oneTask = fit(settings(reg, cholesky, Long.MAX_VALUE, true, interactions));
+        assertEquals(distributed.losses(), oneTask.losses(), what);
+        assertSameFactors(distributed, oneTask, what);
+        NativeAls.Settings warmSettings = settings(reg, cholesky, Long.MAX_VALUE, false, interactions);
+        AlsFit warmOneTask = new NativeAls(spark, warmSettings).fit(matrix, distributed.users(), distributed.items(),
+            null, "warm");
+        AlsFit warmDistributed = new NativeAls(spark, settings(reg, cholesky, Long.MAX_VALUE, false))
+            .fit(matrix, distributed.users(), distributed.items(), null, "warm");
+        assertEquals(warmDistributed.finalLoss(), warmOneTask.finalLoss(), what + ", warm");
+        assertSameFactors(warmDistributed, warmOneTask, what + ", warm");
+        for (AlsFit f : List.of(distributed, oneTask, warmOneTask, warmDistributed)) {
+          f.release();
+        }
+      }
+    }
+  }
+
+  private static void assertSameFactors(AlsFit expected, AlsFit actual, String what) {
+    for (boolean users : new boolean[] {true, false}) {
+      Map<Integer, float[]> e = collect(users ? expected.users() : expected.items());
+      Map<Integer, float[]> a = collect(users ? actual.users() : actual.items());
+      assertEquals(e.keySet(), a.keySet(), what);
+      for (int id : e.keySet()) {
+        assertArrayEquals(e.get(id), a.get(id), what + (users ? ", user " : ", item ") + id);
+      }
+    }
+    FactorMatrix e = expected.itemMatrix();
+    FactorMatrix a = actual.itemMatrix();
+    assertArrayEquals(e.ids(), a.ids(), what);
+    assertArrayEquals(e.vectors(), a.vectors(), what);
+  }
+
+  /**
    * On MLlib's own objective, the native solve ends at or below ALS.fit's loss (at most 1% above), with
    * the same rank and sweeps; the objective itself is checked against a brute-force sum over every cell.
    */
@@ -321,7 +370,7 @@ class NativeAlsTest {
     NativeAls.Settings s = settings(Regularization.mllib(0.05), false, Long.MAX_VALUE, true);
     AlsFit cold = fit(s);
     NativeAls.Settings one = new NativeAls.Settings(8, 1, 2.0, Regularization.mllib(0.05), false, 3, 11L,
-        Long.MAX_VALUE, 4, NativeAls.Objective.EACH_SWEEP);
+        Long.MAX_VALUE, 0, 4, NativeAls.Objective.EACH_SWEEP);
     AlsFit warm = new NativeAls(spark, one).fit(matrix, cold.users(), cold.items(), new Progress(spark, "test"), "warm");
     assertTrue(warm.finalLoss() <= cold.finalLoss() * (1 + 1e-6), warm.finalLoss() + " vs " + cold.finalLoss());
     AlsFit coldOne = new NativeAls(spark, one).fit(matrix, null, null, new Progress(spark, "test"), "cold one");
