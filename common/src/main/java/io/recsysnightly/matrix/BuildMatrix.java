@@ -23,6 +23,7 @@ import io.recsysnightly.io.RunContext;
 import io.recsysnightly.publish.Publications;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
+import io.recsysnightly.spark.ConcurrentJobs;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -32,6 +33,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -99,21 +102,17 @@ public final class BuildMatrix {
     progress.phase("mapping ids to persisted indices");
     Optional<Dataset<Row>> catalogue = reader.readOptional(InputSpec.ITEMS).map(BuildMatrix::cleanCatalogue);
     Optional<Dataset<Row>> users = reader.readOptional(InputSpec.USERS).map(BuildMatrix::cleanUsers);
-    Dataset<Row> userIds = pairs.select(col("user_id").as("id"));
-    if (users.isPresent()) {
-      userIds = userIds.union(users.get().select(col("user_id").as("id")));
-    }
-    userIds = userIds.distinct().join(forgotten, "id", "left_anti");
-    Dataset<Row> itemIds = pairs.select(col("item_id").as("id"));
-    if (catalogue.isPresent()) {
-      itemIds = itemIds.union(catalogue.get().select(col("item_id").as("id")));
-    }
-    itemIds = itemIds.distinct();
+    Dataset<Row> userIds = tonightsIds(pairs, "user_id", users).join(forgotten, "id", "left_anti");
+    Dataset<Row> itemIds = tonightsIds(pairs, "item_id", catalogue);
     // Small (one row per id) and read by the id maps' several passes and by the entity tables.
     userIds.persist(StorageLevel.MEMORY_AND_DISK());
     itemIds.persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> userMap = persistIdMap("users", userIds, forgotten);
-    Dataset<Row> itemMap = persistIdMap("items", itemIds, ctx.spark().createDataFrame(List.of(), ID_ONLY));
+    // The two maps share nothing: written at once, one's planning and commits overlap the other's tasks.
+    ConcurrentJobs.Results maps = ConcurrentJobs.all(List.<Callable<?>>of(
+        () -> persistIdMap("users", userIds, forgotten),
+        () -> persistIdMap("items", itemIds, ctx.spark().createDataFrame(List.of(), ID_ONLY))));
+    Dataset<Row> userMap = mapped(maps.get(0), "users");
+    Dataset<Row> itemMap = mapped(maps.get(1), "items");
     report.phaseDone("id maps", report.countOf("users in id map") + report.countOf("items in id map"), "ids");
 
     progress.phase("splitting train and holdout");
@@ -127,13 +126,18 @@ public final class BuildMatrix {
     ctx.writeAtomically(split.mark(matrix), ctx.paths().matrixAll());
     pairs.unpersist();
     Dataset<Row> all = ctx.read(ctx.paths().matrixAll());
-    ctx.writeAtomically(all.where("NOT holdout").drop("holdout"), ctx.paths().matrixTrain());
-    ctx.writeAtomically(all.where("holdout").drop("holdout"), ctx.paths().matrixHoldout());
+    ConcurrentJobs.all(List.<Callable<?>>of(
+        Executors.callable(() -> ctx.writeAtomically(all.where("NOT holdout").drop("holdout"),
+            ctx.paths().matrixTrain())),
+        Executors.callable(() -> ctx.writeAtomically(all.where("holdout").drop("holdout"),
+            ctx.paths().matrixHoldout()))));
     // Counted from the files written (Parquet footers), not by re-running the plan.
-    long interactions = all.count();
+    ConcurrentJobs.Results counted = ConcurrentJobs.all(List.<Callable<?>>of(all::count,
+        () -> ctx.read(ctx.paths().matrixTrain()).count(), () -> ctx.read(ctx.paths().matrixHoldout()).count()));
+    long interactions = counted.get(0);
     report.count("interactions (user, item)", interactions);
-    report.count("  train", ctx.read(ctx.paths().matrixTrain()).count());
-    report.count("  holdout", ctx.read(ctx.paths().matrixHoldout()).count());
+    report.count("  train", counted.<Long>get(1));
+    report.count("  holdout", counted.<Long>get(2));
     report.phaseDone("split", interactions, "interactions");
 
     progress.phase("writing user, item and blocklist tables");
@@ -311,14 +315,31 @@ public final class BuildMatrix {
         : before;
   }
 
-  private Dataset<Row> persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {
+  /** The distinct ids ({@code id}) of {@code column} in the pairs and, when there is one, in the entity input. */
+  private static Dataset<Row> tonightsIds(Dataset<Row> pairs, String column, Optional<Dataset<Row>> entities) {
+    Dataset<Row> ids = pairs.select(col(column).as("id"));
+    if (entities.isPresent()) {
+      ids = ids.union(entities.get().select(col(column).as("id")));
+    }
+    return ids.distinct();
+  }
+
+  /** An id map as written: its live rows ({@code id, idx}, tombstones left out) and how many there are. */
+  private record IdMapWritten(Dataset<Row> live, long ids) {}
+
+  /** Writes the entity's id map for the run date; reports nothing (it runs beside the other entity's). */
+  private IdMapWritten persistIdMap(String entity, Dataset<Row> ids, Dataset<Row> forgotten) {
     IdMap map = new IdMap(ctx.spark(), ctx.files(), ctx.paths().idMapRoot(entity));
     LocalDate date = ctx.paths().date();
     // Written as extend partitions it: a single file would put every id through one task.
     ctx.writeAtomically(map.extend(date, ids, forgotten), map.versionPath(date));
-    Dataset<Row> written = map.read(date);
-    report.count(entity + " in id map", written.where(col("id").isNotNull()).count());
-    return written.where(col("id").isNotNull());
+    Dataset<Row> live = map.read(date).where(col("id").isNotNull());
+    return new IdMapWritten(live, live.count());
+  }
+
+  private Dataset<Row> mapped(IdMapWritten written, String entity) {
+    report.count(entity + " in id map", written.ids());
+    return written.live();
   }
 
   private void writeEntities(Dataset<Row> all, Dataset<Row> userMap, Dataset<Row> userIds, Dataset<Row> itemMap,
@@ -333,8 +354,7 @@ public final class BuildMatrix {
     } else {
       userTable = userTable.withColumn("segment", lit(null).cast("string"));
     }
-    ctx.writeAtomically(userTable.select("user_idx", "user_id", "segment", "n_interactions").orderBy("user_idx"),
-        ctx.paths().userTable());
+    Dataset<Row> userRows = userTable.select("user_idx", "user_id", "segment", "n_interactions").orderBy("user_idx");
 
     // A (user, item) pair is one row, so the rows per item are its distinct users.
     Dataset<Row> popularity = all.groupBy("item_idx").agg(count(lit(1)).as("popularity"));
@@ -349,12 +369,18 @@ public final class BuildMatrix {
           .withColumn("available", lit(true)).withColumn("created_ts", lit(null).cast("timestamp"));
     }
     itemTable = itemTable.withColumn("available", coalesce(col("available"), lit(true)));
-    ctx.writeAtomically(itemTable.select("item_idx", "item_id", "category", "available", "created_ts", "popularity")
-        .orderBy("item_idx"), ctx.paths().itemTable());
+    Dataset<Row> itemRows = itemTable.select("item_idx", "item_id", "category", "available", "created_ts",
+        "popularity").orderBy("item_idx");
+    // The two tables share nothing: written at once.
+    ConcurrentJobs.all(List.<Callable<?>>of(
+        Executors.callable(() -> ctx.writeAtomically(userRows, ctx.paths().userTable())),
+        Executors.callable(() -> ctx.writeAtomically(itemRows, ctx.paths().itemTable()))));
     Dataset<Row> items = ctx.read(ctx.paths().itemTable());
-    report.count("users known", ctx.read(ctx.paths().userTable()).count());
-    report.count("items known", items.count());
-    report.count("items unavailable", items.where("NOT available").count());
+    ConcurrentJobs.Results counted = ConcurrentJobs.all(List.<Callable<?>>of(
+        () -> ctx.read(ctx.paths().userTable()).count(), items::count, () -> items.where("NOT available").count()));
+    report.count("users known", counted.<Long>get(0));
+    report.count("items known", counted.<Long>get(1));
+    report.count("items unavailable", counted.<Long>get(2));
 
     Dataset<Row> blocked = blockedItems(reader, items);
     ctx.writeAtomically(blocked.orderBy("item_idx"), ctx.paths().blockedItems());
