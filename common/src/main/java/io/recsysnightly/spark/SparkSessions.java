@@ -1,5 +1,6 @@
 package io.recsysnightly.spark;
 
+import java.util.Arrays;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -8,10 +9,16 @@ import org.apache.spark.sql.SparkSession;
  * the ones here are only defaults that the pipeline's contracts rely on.
  */
 public final class SparkSessions {
+  private static final String REGISTRATOR = "spark.kryo.registrator";
+
   private SparkSessions() {}
 
   public static SparkSession create(String appName) {
-    SparkConf conf = new SparkConf();
+    return SparkSession.builder().config(configured(new SparkConf(), appName)).getOrCreate();
+  }
+
+  /** {@code conf} with the pipeline's defaults where it has no value of its own. */
+  static SparkConf configured(SparkConf conf, String appName) {
     // A plain `java` launch (the local launcher, tests) has no master: run on this machine's cores.
     conf.setIfMissing("spark.master", "local[*]");
     conf.setIfMissing("spark.app.name", appName);
@@ -29,7 +36,12 @@ public final class SparkSessions {
     // name its generated code probes misses through an RPC class fetch and a scan of every jar on the
     // classpath. The pipeline adds no session artifacts, so isolation buys nothing here (SPARK-49249).
     conf.setIfMissing("spark.sql.artifact.isolation.enabled", "false");
-    return SparkSession.builder().config(conf).getOrCreate();
+    // With Kryo (the cluster settings) records need a serializer Kryo lacks; added to a user's own registrators.
+    String registrators = conf.get(REGISTRATOR, "");
+    if (!Arrays.asList(registrators.split(",")).contains(RecordsAsJava.class.getName())) {
+      conf.set(REGISTRATOR, (registrators.isBlank() ? "" : registrators + ",") + RecordsAsJava.class.getName());
+    }
+    return conf;
   }
 
   /** 200 shuffle partitions is far too many for one machine; a few per core keeps tasks meaningful. */
