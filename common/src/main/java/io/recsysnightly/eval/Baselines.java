@@ -3,7 +3,6 @@ package io.recsysnightly.eval;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.sum;
@@ -91,21 +90,38 @@ public final class Baselines {
    * @return {@code BlockedTopN.OUTPUT}: {@code query_idx, recs array<item_idx, score, rank>}
    */
   public static Dataset<Row> popularityLists(long[] pairCounts, float[] weights, Dataset<Row> users, int n) {
-    int[] ids = IntStream.range(0, pairCounts.length).filter(i -> pairCounts[i] > 0).toArray();
-    float[] scores = new float[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      scores[i] = weights[ids[i]];
-    }
-    return listsByWeight(ids, scores, popularityQueries(users), n);
+    return listsByWeight(popularityOrder(pairCounts, weights), popularityQueries(users), n);
   }
 
   /** The plain most-popular lists: {@link #popularityLists(long[], float[], Dataset, int)} ranked by pair count. */
   public static Dataset<Row> popularityLists(long[] pairCounts, Dataset<Row> users, int n) {
+    return popularityLists(pairCounts, countWeights(pairCounts), users, n);
+  }
+
+  /** Pair counts as weights: the plain most-popular order. */
+  static float[] countWeights(long[] pairCounts) {
     float[] weights = new float[pairCounts.length];
     for (int i = 0; i < weights.length; i++) {
       weights[i] = pairCounts[i];
     }
-    return popularityLists(pairCounts, weights, users, n);
+    return weights;
+  }
+
+  /** The items with training pairs, best first: weight descending, ties to the smaller id (as the kernel settles them). */
+  record Order(int[] ids, float[] scores) implements Serializable {}
+
+  static Order popularityOrder(long[] pairCounts, float[] weights) {
+    int[] itemIds = IntStream.range(0, pairCounts.length).filter(i -> pairCounts[i] > 0).toArray();
+    Integer[] byWeight = IntStream.range(0, itemIds.length).boxed().toArray(Integer[]::new);
+    Arrays.sort(byWeight, Comparator.<Integer>comparingDouble(p -> -weights[itemIds[p]])
+        .thenComparingInt(p -> itemIds[p]));
+    int[] ids = new int[byWeight.length];
+    float[] scores = new float[byWeight.length];
+    for (int p = 0; p < byWeight.length; p++) {
+      ids[p] = itemIds[byWeight[p]];
+      scores[p] = weights[ids[p]];
+    }
+    return new Order(ids, scores);
   }
 
   /** Every user as the rank-1 query [1] of the popularity "factorisation", with their seen items. */
@@ -113,19 +129,11 @@ public final class Baselines {
     return users.select(col("user_idx").as("query_idx"), array(lit(1.0f)).as("vector"), col("seen"));
   }
 
-  /** The items sorted once on the driver (weight descending, ties to the smaller id), then each user's first n unseen. */
-  private static Dataset<Row> listsByWeight(int[] itemIds, float[] weights, Dataset<Row> queries, int n) {
-    Integer[] byWeight = IntStream.range(0, itemIds.length).boxed().toArray(Integer[]::new);
-    Arrays.sort(byWeight, Comparator.<Integer>comparingDouble(p -> -weights[p]).thenComparingInt(p -> itemIds[p]));
-    int[] ids = new int[byWeight.length];
-    float[] scores = new float[byWeight.length];
-    for (int p = 0; p < byWeight.length; p++) {
-      ids[p] = itemIds[byWeight[p]];
-      scores[p] = weights[byWeight[p]];
-    }
+  /** Each user's first n unseen items of the order, sorted once on the driver. */
+  private static Dataset<Row> listsByWeight(Order byWeight, Dataset<Row> queries, int n) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(queries.sparkSession().sparkContext());
-    Broadcast<int[]> order = jsc.broadcast(ids);
-    Broadcast<float[]> orderScores = jsc.broadcast(scores);
+    Broadcast<int[]> order = jsc.broadcast(byWeight.ids());
+    Broadcast<float[]> orderScores = jsc.broadcast(byWeight.scores());
     return queries.map(new FirstUnseen(order, orderScores, n), Encoders.row(BlockedTopN.OUTPUT));
   }
 
@@ -140,6 +148,15 @@ public final class Baselines {
    * @param users {@code user_idx, seen array<int>}: the users to score (their seen items are their training items)
    */
   public static Scoring itemKnn(Dataset<Row> train, Dataset<Row> users) {
+    Dataset<Row> items = itemKnnVectors(train);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    Broadcast<FactorMatrix> itemMatrix = jsc.broadcast(FactorMatrix.collect(items, "item_idx"));
+    Dataset<Row> queries = users.select("user_idx", "seen").map(new SumOfSeen(itemMatrix), Encoders.row(QUERY));
+    return new Scoring(queries, items);
+  }
+
+  /** Item-kNN's item vectors ({@code item_idx, vector}): column i of X scaled by 1/sqrt(d_i), one entry per training user. */
+  static Dataset<Row> itemKnnVectors(Dataset<Row> train) {
     List<Row> trainUsers = train.select("user_idx").distinct().orderBy("user_idx").collectAsList();
     Map<Integer, Integer> dense = new HashMap<>();
     for (Row r : trainUsers) {
@@ -160,11 +177,23 @@ public final class Baselines {
     };
     StructType itemSchema = new StructType().add("item_idx", DataTypes.IntegerType, false)
         .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    Dataset<Row> items = train.groupBy("item_idx").agg(collect_list("user_idx").as("users"))
+    return train.groupBy("item_idx").agg(collect_list("user_idx").as("users"))
         .map(itemVector, Encoders.row(itemSchema));
-    Broadcast<FactorMatrix> itemMatrix = jsc.broadcast(FactorMatrix.collect(items, "item_idx"));
-    Dataset<Row> queries = users.select("user_idx", "seen").map(new SumOfSeen(itemMatrix), Encoders.row(QUERY));
-    return new Scoring(queries, items);
+  }
+
+  /** A user's item-kNN query vector: the sum of the vectors of the items they have seen (in {@code seen}'s order). */
+  static float[] sumOfSeen(FactorMatrix items, int[] seen) {
+    int rank = items.rank();
+    float[] q = new float[rank];
+    for (int item : seen) {
+      int pos = Arrays.binarySearch(items.ids(), item);
+      if (pos >= 0) {
+        for (int f = 0; f < rank; f++) {
+          q[f] += items.vectors()[pos * rank + f];
+        }
+      }
+    }
+    return q;
   }
 
   /**
@@ -232,18 +261,8 @@ public final class Baselines {
 
     @Override
     public Row call(Row r) {
-      FactorMatrix m = items.value();
-      int rank = m.rank();
-      float[] q = new float[rank];
       List<Integer> seen = r.isNullAt(1) ? List.of() : r.getList(1);
-      for (int item : seen) {
-        int pos = Arrays.binarySearch(m.ids(), item);
-        if (pos >= 0) {
-          for (int f = 0; f < rank; f++) {
-            q[f] += m.vectors()[pos * rank + f];
-          }
-        }
-      }
+      float[] q = sumOfSeen(items.value(), seen.stream().mapToInt(Integer::intValue).toArray());
       return RowFactory.create(r.getInt(0), floats(q), r.isNullAt(1) ? null : io.recsysnightly.spark.ScalaSeqs.seq(seen));
     }
   }

@@ -17,7 +17,6 @@ import io.recsysnightly.io.RunContext;
 import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.knn.ItemSide;
 import io.recsysnightly.knn.Scoring;
-import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.report.Progress;
 import io.recsysnightly.report.StepReport;
 import io.recsysnightly.rerank.BlocklistFilter;
@@ -34,13 +33,13 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 
 /**
  * ALS against its baselines on one split: fits ALS on the training part, ranks all items for every
  * held-out user (seen items excluded) with ALS, most-popular, time-decayed most-popular and
- * item-kNN, and evaluates each with {@link FullEvaluator}. {@code train} embeds the result in
+ * item-kNN, and evaluates each with {@link FullEvaluator}'s figures, every model's lists built and tallied
+ * in one Spark job ({@link HeldOutLists}). {@code train} embeds the result in
  * metrics.json; the {@code evaluate} command runs it alone and writes {@code evaluation/metrics.json}.
  */
 public final class EvaluateModels {
@@ -165,54 +164,37 @@ public final class EvaluateModels {
     Dataset<Row> heldOut = holdout.select("user_idx").distinct();
     Dataset<Row> seen = train.join(broadcast(heldOut), "user_idx", "left_semi").groupBy("user_idx")
         .agg(sort_array(collect_list("item_idx")).as("seen"), count(lit(1)).as("n_train"));
-    Dataset<Row> userInfo = users.join(seen.select("user_idx", "n_train"), "user_idx", "right");
-    Dataset<Row> holdoutUsers = heldOut.join(seen, "user_idx", "left");
-    holdoutUsers.persist(StorageLevel.MEMORY_AND_DISK());
+    seen.persist(StorageLevel.MEMORY_AND_DISK());
     BlockedTopN topK = new BlockedTopN(spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
-    Map<String, Dataset<Row>> lists = new LinkedHashMap<>();
-
-    Dataset<Row> alsQueries = holdoutUsers.join(model.users(), "user_idx")
-        .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
     // The item side as the candidates step scores it, collected once for every list drawn from ALS.
     ItemSide alsItems = ItemSide.exact(FactorMatrix.collect(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
         .items(model.items()), "item_idx"), Set.of());
-    lists.put(ALS, topK.run(alsQueries, alsItems));
-    Map<String, Map<String, Double>> tradeoffs = rerankTradeoffs
-        ? measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec) : Map.of();
-
-    // Both popularity orders are the item info's: no pass over the training part for them.
-    lists.put(POPULARITY, Baselines.popularityLists(itemInfo.popularity(), holdoutUsers, spec.maxK()));
-    lists.put(POPULARITY_DECAYED, Baselines.popularityLists(itemInfo.popularity(), itemInfo.weightedPopularity(),
-        holdoutUsers, spec.maxK()));
-    if (knn) {
-      Baselines.Scoring itemKnn = Baselines.itemKnn(train, holdoutUsers.where(col("seen").isNotNull()));
-      lists.put(ITEM_KNN, topK.run(itemKnn.queries(), itemKnn.items(), Set.of()));
+    Map<String, Map<String, Double>> tradeoffs = Map.of();
+    if (rerankTradeoffs) {
+      Dataset<Row> alsQueries = heldOut.join(seen, "user_idx", "left").join(model.users(), "user_idx")
+          .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
+      Dataset<Row> userInfo = users.join(seen.select("user_idx", "n_train"), "user_idx", "right");
+      tradeoffs = measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec);
     }
-    Set<String> detailed = Set.copyOf(lists.keySet());
-    // Starter lists as a newcomer meets them: every held-out user is taken as cold (no history, nothing
-    // excluded as seen) and gets the list of their segment, beside the global most-popular list.
-    Dataset<Row> segmentLists = StarterLists.segmentLists(StarterLists.segmentMeans(model.users()
-        .join(users, "user_idx", "left")), alsItems, topK);
-    Dataset<Row> newcomers = holdoutUsers.select("user_idx").join(users, "user_idx", "left");
-    lists.put(STARTER_SEGMENT, StarterLists.listFor(newcomers, segmentLists).withColumnRenamed("user_idx", "query_idx"));
-    lists.put(STARTER_POPULARITY, Baselines.popularityLists(itemInfo.popularity(), newcomers.select(col("user_idx"),
-        lit(null).cast(DataTypes.createArrayType(DataTypes.IntegerType)).as("seen")), spec.maxK()));
-
-    progress.phase("evaluating " + lists.size() + " models' lists on the holdout in one pass: "
-        + String.join(", ", lists.keySet()));
+    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, model.users(), heldOut, users, itemInfo,
+        knn ? train : null, topK);
+    HeldOutLists.Users heldOutUsers = HeldOutLists.collect(holdout, seen, users);
+    seen.unpersist();
+    progress.phase("evaluating " + sources.models().size() + " models' lists on the holdout in one pass: "
+        + String.join(", ", sources.models()));
     Map<String, Object> flat = new LinkedHashMap<>();
     Map<String, Object> details = new LinkedHashMap<>();
-    new FullEvaluator(spec).evaluateAll(lists, detailed, holdout, userInfo, itemInfo).forEach((name, e) -> {
-      flat.put(name, e.metrics());
-      details.put(name, e.details());
-    });
+    HeldOutLists.evaluate(JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()), heldOutUsers, sources,
+        spec, itemInfo, config.get(ConfigKeys.BLOCK_SIZE)).forEach((name, e) -> {
+          flat.put(name, e.metrics());
+          details.put(name, e.details());
+        });
     if (!knn) {
       flat.put(ITEM_KNN + "_skipped", config.get(ConfigKeys.ITEM_KNN)
           ? "users x items = " + knnFloats + " exceeds " + Baselines.ITEM_KNN_MAX_FLOATS
           : ConfigKeys.ITEM_KNN.name() + "=false");
     }
     report.phaseDone("evaluation");
-    holdoutUsers.unpersist();
     train.unpersist();
     // Kept for the final fit to start from: checkpointed (eager, to the checkpoint dir) because a cached
     // table's lineage would still name the fit's broadcasts, which release() destroys, and a checkpoint

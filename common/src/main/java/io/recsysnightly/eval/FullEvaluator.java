@@ -107,7 +107,12 @@ public final class FullEvaluator {
     itemInfo.destroy();
     EvaluationTally tally = new EvaluationTally(spec, isDetailed, items.size());
     partitions.forEach(tally::merge);
+    return summarize(tally, names, isDetailed, items);
+  }
 
+  /** Each model's figures from the merged tally of all its rows ({@code names} in the tally's model order). */
+  Map<String, ModelEvaluation> summarize(EvaluationTally tally, List<String> names, boolean[] isDetailed,
+      ItemInfo items) {
     Map<String, ModelEvaluation> out = new LinkedHashMap<>();
     for (int model = 0; model < names.size(); model++) {
       Map<String, Double> m = averages(tally, model);
