@@ -74,15 +74,13 @@ public final class BuildMatrix {
 
     Dataset<Row> annotated = EventValidator.annotate(reader.read(InputSpec.EVENTS),
         config.get(ConfigKeys.EVENT_WEIGHTS).keySet());
-    // Cached as parsed, without the raw timestamp and value text (only bad rows need it, and they are rare): the
-    // counts by reason and the de-duplication both read it, and caching costs less than parsing twice.
-    Dataset<Row> parsed = annotated.drop("event_ts", "value");
-    parsed.persist(StorageLevel.MEMORY_AND_DISK());
+    // Not cached: the counts by reason and the weighting each scan the input once. Building an in-memory cache of
+    // every row cost more than a second scan (10^7 Parquet rows on 2 cores: a scan and parse about 3 s, the cache
+    // about 10 s more).
     long validRows;
     try {
-      validRows = quarantine(annotated, parsed, forgotten);
+      validRows = quarantine(annotated, forgotten);
     } catch (RecsysException refused) { // too many bad rows: a caller in the same session must not inherit the cache
-      parsed.unpersist();
       forgotten.unpersist();
       throw refused;
     }
@@ -90,14 +88,11 @@ public final class BuildMatrix {
 
     progress.phase("weighting events into interaction strengths");
     InteractionWeighter weighter = InteractionWeighter.from(config);
-    RunEvents events = selectEventsOfRun(parsed, validRows, forgotten, endMicros, weighter.maxEventsPerUser());
-    // The cap's window sorts every user's events: only worth it when someone is over the cap.
-    Dataset<Row> capped = events.overCap() > 0 ? weighter.capPerUser(events.kept()) : events.kept();
-    Dataset<Row> pairs = weighter.strengths(capped, endMicros).where(col("strength").gt(0));
-    pairs.persist(StorageLevel.MEMORY_AND_DISK());
-    report.count("events used", events.keptCount() - events.overCap());
-    report.count("events over per-user cap", events.overCap());
-    report.phaseDone("weight", events.keptCount(), "events");
+    RunPairs run = weighRunEvents(annotated, validRows, forgotten, endMicros, weighter);
+    Dataset<Row> pairs = run.pairs();
+    report.count("events used", run.keptCount() - run.overCap());
+    report.count("events over per-user cap", run.overCap());
+    report.phaseDone("weight", run.keptCount(), "events");
 
     progress.phase("mapping ids to persisted indices");
     Optional<Dataset<Row>> catalogue = reader.readOptional(InputSpec.ITEMS).map(BuildMatrix::cleanCatalogue);
@@ -118,13 +113,16 @@ public final class BuildMatrix {
     progress.phase("splitting train and holdout");
     Dataset<Row> matrix = pairs
         .join(userMap.select(col("id").as("user_id"), col("idx").as("user_idx")), "user_id")
-        .join(itemMap.select(col("id").as("item_id"), col("idx").as("item_idx")), "item_id")
-        .select("user_idx", "item_idx", "strength", "n_events", "first_ts", "last_ts");
+        .join(itemMap.select(col("id").as("item_id"), col("idx").as("item_idx")), "item_id");
+    // Split per user_id, not user_idx (one to one): the pairs are partitioned by user_id already (distinctValid).
     HoldoutSplit split = config.get(ConfigKeys.SPLIT_MODE).equals("cutoff")
         ? HoldoutSplit.cutoff(new Timestamp(endOfDayMicros(config.get(ConfigKeys.CUTOFF_DATE).orElseThrow()) / 1000))
-        : HoldoutSplit.perUser(config.get(ConfigKeys.HOLDOUT_FRACTION), config.get(ConfigKeys.MIN_INTERACTIONS));
-    ctx.writeAtomically(split.mark(matrix), ctx.paths().matrixAll());
-    pairs.unpersist();
+        : HoldoutSplit.perUser("user_id", config.get(ConfigKeys.HOLDOUT_FRACTION),
+            config.get(ConfigKeys.MIN_INTERACTIONS));
+    ctx.writeAtomically(split.mark(matrix)
+        .select("user_idx", "item_idx", "strength", "n_events", "first_ts", "last_ts", "holdout"),
+        ctx.paths().matrixAll());
+    run.unpersist();
     Dataset<Row> all = ctx.read(ctx.paths().matrixAll());
     ConcurrentJobs.all(List.<Callable<?>>of(
         Executors.callable(() -> ctx.writeAtomically(all.where("NOT holdout").drop("holdout"),
@@ -144,10 +142,8 @@ public final class BuildMatrix {
     writeEntities(all, userMap, userIds, itemMap, itemIds, catalogue, users, reader);
     report.phaseDone("entities", report.countOf("users known") + report.countOf("items known"), "entities");
 
-    parsed.unpersist();
     userIds.unpersist();
     itemIds.unpersist();
-    events.distinct().unpersist();
     forgotten.unpersist();
     reportDrift(date);
     report.output("matrix", ctx.paths().matrixAll().getParent());
@@ -157,15 +153,15 @@ public final class BuildMatrix {
   }
 
   /**
-   * Counts the event rows by reason in one aggregate over the cached {@code parsed} events, writes the malformed
-   * ones (their raw text from {@code annotated} and a reason) to bad_records/ and fails past the bound. Rows of
-   * users who asked to be forgotten are never quarantined. Returns the number of valid rows.
+   * Counts the event rows by reason in one aggregate over the {@code annotated} events, writes the malformed
+   * ones (their raw text and a reason) to bad_records/ and fails past the bound. Rows of users who asked to be
+   * forgotten are never quarantined. Returns the number of valid rows.
    */
-  private long quarantine(Dataset<Row> annotated, Dataset<Row> parsed, Dataset<Row> forgotten) {
+  private long quarantine(Dataset<Row> annotated, Dataset<Row> forgotten) {
     Column isForgotten = col("_forgotten").isNotNull();
-    List<Row> byReasonAndForgotten = parsed
+    List<Row> byReasonAndForgotten = annotated
         .join(broadcast(forgotten.select(col("id"), lit(true).as("_forgotten"))),
-            parsed.col("user_id").equalTo(col("id")), "left")
+            annotated.col("user_id").equalTo(col("id")), "left")
         .groupBy(col(EventValidator.REASON), isForgotten.as("forgotten")).agg(count(lit(1)).as("n"))
         .collectAsList();
     long rowsIn = byReasonAndForgotten.stream().mapToLong(r -> r.getLong(2)).sum();
@@ -180,7 +176,7 @@ public final class BuildMatrix {
     long badCount = badByReason.values().stream().mapToLong(Long::longValue).sum();
     Dataset<Row> bad = annotated.where(col(EventValidator.REASON).isNotNull())
         .join(broadcast(forgotten), annotated.col("user_id").equalTo(forgotten.col("id")), "left_anti")
-        .select("user_id", "item_id", "event_type", "event_ts", "value", EventValidator.REASON);
+        .select(EventValidator.badRecordColumns());
     // The raw text is read again only when there are bad rows; with none, limit(0) writes the empty table.
     ctx.writeAtomically(badCount > 0 ? bad : bad.limit(0), ctx.paths().badRecords());
     report.count("bad rows quarantined", badCount);
@@ -201,32 +197,45 @@ public final class BuildMatrix {
   }
 
   /**
-   * The distinct valid events ({@code distinct}, cached), those of the run ({@code kept}: within the run's
-   * window, of users who did not ask to be forgotten), how many they are and how many are over the per-user cap.
+   * The run's pairs ({@code user_id, item_id, strength, n_events, first_ts, last_ts}: events within the run's
+   * window, of users who did not ask to be forgotten, strength above zero), the per-pair aggregate they come from
+   * ({@code perPair}, cached), how many events the run keeps and how many of them are over the per-user cap.
    */
-  private record RunEvents(Dataset<Row> distinct, Dataset<Row> kept, long keptCount, long overCap) {}
+  private record RunPairs(Dataset<Row> perPair, Dataset<Row> pairs, long keptCount, long overCap) {
+    void unpersist() {
+      pairs.unpersist();
+      perPair.unpersist();
+    }
+  }
 
   /**
-   * Selects the run's events and reports what each rule dropped. One aggregate over the distinct events,
-   * per user then summed, gives every count (duplicates, outside the window, forgotten, over the cap)
-   * instead of a count per rule, each of which would redo the de-duplication's shuffle.
+   * Weights the run's events into pairs and reports what each rule dropped. One aggregate per (user, item) pair
+   * over the distinct valid events gives both the strengths (over the run's events) and every count (duplicates,
+   * outside the window, forgotten, over the cap, the date's activity), summed per user and per item from the
+   * pairs, which are fewer than the events: no count redoes the de-duplication's shuffle or re-reads the events.
    */
-  private RunEvents selectEventsOfRun(Dataset<Row> annotated, long validRows, Dataset<Row> forgotten,
-      long endMicros, int cap) {
+  private RunPairs weighRunEvents(Dataset<Row> annotated, long validRows, Dataset<Row> forgotten, long endMicros,
+      InteractionWeighter weighter) {
+    int cap = weighter.maxEventsPerUser();
     Dataset<Row> valid = distinctValid(annotated.where(col(EventValidator.REASON).isNull()));
-    valid.persist(StorageLevel.MEMORY_AND_DISK()); // read by the counts and by the weighting
     Column inWindow = windowCondition(endMicros, config.get(ConfigKeys.LOOKBACK_DAYS));
     // The run date's own events, for the input drift measures (InputDrift), come out of the same aggregate.
     Timestamp dayStart = new Timestamp((endMicros - MICROS_PER_DAY) / 1000);
     Column onDate = inWindow.and(col("ts").geq(lit(dayStart)));
     List<String> types = List.copyOf(config.get(ConfigKeys.EVENT_WEIGHTS).keySet());
-    List<Column> perUserAggs = new ArrayList<>(List.of(sum(when(inWindow, 1L).otherwise(0L)).as("n_window"),
-        sum(when(onDate, 1L).otherwise(0L)).as("n_day"), min("ts").as("first_ts")));
+    List<Column> perPairCounts = new ArrayList<>(List.of(count(lit(1)).as("n_all"), min("ts").as("first_ts_all"),
+        sum(when(inWindow, 1L).otherwise(0L)).as("n_window"), sum(when(onDate, 1L).otherwise(0L)).as("n_day")));
+    List<Column> perUserAggs = new ArrayList<>(List.of(sum("n_window").as("n_window"), sum("n_day").as("n_day"),
+        min("first_ts_all").as("first_ts")));
     for (int t = 0; t < types.size(); t++) {
-      perUserAggs.add(sum(when(onDate.and(col("event_type").equalTo(types.get(t))), 1L).otherwise(0L)).as("n_type" + t));
+      perPairCounts.add(sum(when(onDate.and(col("event_type").equalTo(types.get(t))), 1L).otherwise(0L))
+          .as("n_type" + t));
+      perUserAggs.add(sum("n_type" + t).as("n_type" + t));
     }
-    Dataset<Row> perUser = valid.groupBy("user_id").agg(count(lit(1)).as("n"), perUserAggs.toArray(Column[]::new))
-        .join(forgotten.withColumn("forgotten", lit(true)), col("user_id").equalTo(col("id")), "left");
+    Dataset<Row> perPair = weighter.strengths(valid, endMicros, inWindow, perPairCounts);
+    perPair.persist(StorageLevel.MEMORY_AND_DISK()); // read by the counts below and, as the pairs, by the id maps
+    Dataset<Row> perUser = perPair.groupBy("user_id").agg(sum("n_all").as("n"), perUserAggs.toArray(Column[]::new))
+        .join(broadcast(forgotten.withColumn("forgotten", lit(true))), col("user_id").equalTo(col("id")), "left");
     Column forgottenUser = col("forgotten").isNotNull();
     Column activeOnDate = forgottenUser.unary_$bang().and(col("n_day").gt(0));
     List<Column> totals = new ArrayList<>(List.of(sum("n_window"),
@@ -241,6 +250,7 @@ public final class BuildMatrix {
     long validCount = longOrZero(counts, 0);
     long windowCount = longOrZero(counts, 1);
     long forgottenCount = longOrZero(counts, 2);
+    long overCap = longOrZero(counts, 3);
     report.count("duplicate events dropped", validRows - validCount);
     report.count("events outside run window", validCount - windowCount);
     report.count("events of forgotten users", forgottenCount);
@@ -250,14 +260,26 @@ public final class BuildMatrix {
     }
     report.count(InputDrift.USERS_ON_DATE, longOrZero(counts, 5));
     report.count(InputDrift.NEW_USERS_ON_DATE, longOrZero(counts, 6));
-    Row items = valid.groupBy("item_id").agg(sum(when(onDate, 1L).otherwise(0L)).as("n_day"), min("ts").as("first_ts"))
+    Row items = perPair.groupBy("item_id").agg(sum("n_day").as("n_day"), min("first_ts_all").as("first_ts"))
         .agg(sum(when(col("n_day").gt(0), 1L).otherwise(0L)),
             sum(when(col("n_day").gt(0).and(col("first_ts").geq(lit(dayStart))), 1L).otherwise(0L))).first();
     report.count(InputDrift.ITEMS_ON_DATE, longOrZero(items, 0));
     report.count(InputDrift.NEW_ITEMS_ON_DATE, longOrZero(items, 1));
-    Dataset<Row> kept = valid.where(inWindow)
-        .join(forgotten, valid.col("user_id").equalTo(forgotten.col("id")), "left_anti");
-    return new RunEvents(valid, kept, windowCount - forgottenCount, longOrZero(counts, 3));
+
+    Dataset<Row> pairs;
+    if (overCap == 0) {
+      pairs = perPair.where(col("n_events").gt(0).and(col("strength").gt(0)))
+          .join(broadcast(forgotten), col("user_id").equalTo(forgotten.col("id")), "left_anti")
+          .select("user_id", "item_id", "strength", "n_events", "first_ts", "last_ts");
+    } else {
+      // The cap keeps each user's most recent events, so the pairs are weighted again from the capped events:
+      // its window sorts every user's events, a cost paid only on the nights someone is over the cap.
+      Dataset<Row> kept = valid.where(inWindow)
+          .join(broadcast(forgotten), valid.col("user_id").equalTo(forgotten.col("id")), "left_anti");
+      pairs = weighter.strengths(weighter.capPerUser(kept), endMicros).where(col("strength").gt(0));
+      pairs.persist(StorageLevel.MEMORY_AND_DISK()); // read by the id maps and the split
+    }
+    return new RunPairs(perPair, pairs, windowCount - forgottenCount, overCap);
   }
 
   /**
@@ -297,10 +319,10 @@ public final class BuildMatrix {
    * second interaction; counting it twice would double its weight, and a retried feed would change results.
    */
   public static Dataset<Row> distinctValid(Dataset<Row> validRows) {
-    // Hash-partitioned by (user, item), a subset of the duplicate key, so that one shuffle serves both the
-    // de-duplication and the weighting's aggregation per (user, item) pair that follows it.
+    // Hash-partitioned by user, a subset of the duplicate key, so that one shuffle serves the de-duplication and
+    // what follows it per (user, item) pair (the weighting) and per user (the counts, the cap's window).
     return validRows.select("user_id", "item_id", "event_type", "ts", "value_d")
-        .repartition(col("user_id"), col("item_id")).dropDuplicates();
+        .repartition(col("user_id")).dropDuplicates();
   }
 
   /** Events before {@code endMicros} and, when {@code lookbackDays > 0}, no older than that many days before it. */

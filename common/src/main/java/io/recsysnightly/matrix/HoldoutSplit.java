@@ -26,7 +26,15 @@ public final class HoldoutSplit {
   }
 
   public static HoldoutSplit perUser(double fraction, int minInteractions) {
-    var byUser = Window.partitionBy("user_idx");
+    return perUser("user_idx", fraction, minInteractions);
+  }
+
+  /**
+   * Per user, users told apart by {@code userColumn}: any column that names a user once gives the same split,
+   * and the column the pairs are already partitioned by spares the window a shuffle.
+   */
+  public static HoldoutSplit perUser(String userColumn, double fraction, int minInteractions) {
+    var byUser = Window.partitionBy(userColumn);
     Column n = count(lit(1)).over(byUser);
     Column rank = row_number().over(byUser.orderBy(col("last_ts").desc(), col("item_idx").desc()));
     return new HoldoutSplit(n.geq(minInteractions).and(rank.leq(floor(n.multiply(fraction)))));

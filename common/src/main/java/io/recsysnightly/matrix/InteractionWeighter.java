@@ -1,7 +1,6 @@
 package io.recsysnightly.matrix;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log1p;
@@ -15,6 +14,8 @@ import static org.apache.spark.sql.functions.when;
 
 import io.recsysnightly.config.ConfigKeys;
 import io.recsysnightly.config.PipelineConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -70,6 +71,15 @@ public final class InteractionWeighter {
    * {@code user_id, item_id, event_type, ts, value_d}; {@code endMicros} is the end of the run date.
    */
   public Dataset<Row> strengths(Dataset<Row> events, long endMicros) {
+    return strengths(events, endMicros, lit(true), List.of());
+  }
+
+  /**
+   * As {@link #strengths(Dataset, long)} over the events where {@code counted} holds, with {@code alsoPerPair}
+   * aggregated per pair over all of them: one pass gives a caller its pairs and its counts. A pair none of whose
+   * events is counted has {@code n_events} 0 and a null strength, first and last time.
+   */
+  public Dataset<Row> strengths(Dataset<Row> events, long endMicros, Column counted, List<Column> alsoPerPair) {
     Column weight = lit(0.0);
     for (Map.Entry<String, Double> e : weights.entrySet()) {
       weight = when(col("event_type").equalTo(e.getKey()), lit(e.getValue())).otherwise(weight);
@@ -81,12 +91,16 @@ public final class InteractionWeighter {
     };
     Column ageDays = lit(endMicros).minus(unix_micros(col("ts"))).divide(MICROS_PER_DAY);
     Column decay = halfLifeDays > 0 ? pow(lit(2.0), ageDays.divide(-halfLifeDays)) : lit(1.0);
+    List<Column> aggregates = new ArrayList<>(List.of(sum("_contribution").as("strength"),
+        sum(when(counted, 1).otherwise(0)).as("n_events"), min(when(counted, col("ts"))).as("first_ts"),
+        max(when(counted, col("ts"))).as("last_ts")));
+    aggregates.addAll(alsoPerPair);
     return events
-        .withColumn("_contribution", weight.multiply(f).multiply(decay))
+        .withColumn("_contribution", when(counted, weight.multiply(f).multiply(decay)))
         .groupBy("user_id", "item_id")
-        .agg(sum("_contribution").as("strength"), count(lit(1)).as("n_events"), min("ts").as("first_ts"),
-            max("ts").as("last_ts"))
-        .withColumn("strength", least(col("strength"), lit(maxStrength)))
+        .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
+        // least() skips a null: a pair with nothing counted would get the cap, not stay null.
+        .withColumn("strength", when(col("strength").isNotNull(), least(col("strength"), lit(maxStrength))))
         .withColumn("n_events", col("n_events").cast("int"));
   }
 }

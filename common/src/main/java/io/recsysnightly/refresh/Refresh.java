@@ -257,7 +257,7 @@ public final class Refresh {
   private void quarantine(RunContext ctx, Dataset<Row> annotated, long sinceMicros) {
     Dataset<Row> bad = annotated.where(col(EventValidator.REASON).isNotNull()
             .and(col("ts").isNull().or(col("ts").geq(lit(new Timestamp(sinceMicros / 1000))))))
-        .select("user_id", "item_id", "event_type", "event_ts", "value", EventValidator.REASON);
+        .select(EventValidator.badRecordColumns());
     ctx.writeAtomically(bad, ctx.paths().refreshBadRecords());
     long n = ctx.read(ctx.paths().refreshBadRecords()).count();
     report.count("bad rows since the publication (quarantined)", n);
