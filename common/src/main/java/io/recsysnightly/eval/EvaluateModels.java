@@ -159,6 +159,8 @@ public final class EvaluateModels {
     AlsTrainer.Fitted model = AlsTrainer.fit(ctx.spark(), config, train, null, null, progress,
         "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
+    // Phases of their own: without them the profile files these jobs under the fit's name.
+    progress.phase("evaluation: the held-out users' seen items and ALS's item side");
     // Only the held-out users' seen items and counts are read (their lists exclude them, their buckets use
     // them): with the user sample, a tenth of the training part's rows go through this aggregate at 10^7.
     Dataset<Row> heldOut = holdout.select("user_idx").distinct();
@@ -176,6 +178,7 @@ public final class EvaluateModels {
       Dataset<Row> userInfo = users.join(seen.select("user_idx", "n_train"), "user_idx", "right");
       tradeoffs = measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec);
     }
+    progress.phase("evaluation: collecting the held-out users and what their lists are drawn from");
     HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, model.users(), heldOut, users, itemInfo,
         knn ? train : null, topK);
     HeldOutLists.Users heldOutUsers = HeldOutLists.collect(holdout, seen, users);
