@@ -16,7 +16,8 @@
 # fit is distributed (recsys.als.one-task-max-interactions=0: so small a matrix would otherwise be fitted in
 # one task), so that the solver's shuffles and broadcasts cross executors. Every run gets the same input, the same
 # recsys configuration (conf/recsys.properties plus those settings) and the same Spark settings
-# (conf/spark-local.conf); only --master differs, so the comparison isolates the deployment.
+# (conf/spark-local.conf, plus Kryo, the serializer conf/spark-cluster.conf sets: what crosses executors is
+# shipped as on a production cluster); only --master differs, so the comparison isolates the deployment.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
@@ -93,6 +94,7 @@ submit() {  # submit MASTER OUTPUT LOGNAME [extra spark-submit args...]: runs ni
   timeout --signal=TERM --kill-after=30 "$RUN_TIMEOUT" "$SPARK_HOME/bin/spark-submit" \
     --class io.recsysnightly.jobs.Main --master "$master" --properties-file conf/spark-local.conf \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
+    --conf spark.serializer=org.apache.spark.serializer.KryoSerializer \
     --driver-memory 2g "$@" \
     "$JAR" nightly --conf conf/recsys.properties "${settings[@]}" --date "$DATE" --input "$input" --output "$out" \
     > "$tmp/logs/$log.out" 2> "$tmp/logs/$log.err" || rc=$?
