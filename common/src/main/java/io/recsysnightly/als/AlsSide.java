@@ -131,7 +131,7 @@ public final class AlsSide {
     }
   }
 
-  /** Positions, in this partition's rows, of the rows each needing partition uses (a class for Kryo, as {@link RatingBlock}). */
+  /** Positions, in this partition's rows, of the rows each needing partition uses (a class for Kryo's own serializer, as {@link RatingBlock}). */
   static final class OutLinks implements Serializable {
     private final int[] targets;
     private final int[][] positions;

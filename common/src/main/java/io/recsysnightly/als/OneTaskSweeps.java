@@ -26,38 +26,9 @@ final class OneTaskSweeps {
 
   /**
    * What the task returns: each side's factors indexed by row id, each sweep's seconds in the task, and the
-   * objective after each sweep (NaN where the settings did not ask for it). A class, not a record: task results
-   * go through spark.serializer, and Kryo cannot write records.
+   * objective after each sweep (NaN where the settings did not ask for it).
    */
-  static final class Result implements Serializable {
-    private final float[] users;
-    private final float[] items;
-    private final double[] sweepSeconds;
-    private final double[] losses;
-
-    Result(float[] users, float[] items, double[] sweepSeconds, double[] losses) {
-      this.users = users;
-      this.items = items;
-      this.sweepSeconds = sweepSeconds;
-      this.losses = losses;
-    }
-
-    float[] users() {
-      return users;
-    }
-
-    float[] items() {
-      return items;
-    }
-
-    double[] sweepSeconds() {
-      return sweepSeconds;
-    }
-
-    double[] losses() {
-      return losses;
-    }
-  }
+  record Result(float[] users, float[] items, double[] sweepSeconds, double[] losses) implements Serializable {}
 
   /** A partition of one side inside the task: its index, its block and its rows' starting vectors. */
   private record Part(int index, RatingBlock block, float[] vectors) {}

@@ -10,8 +10,8 @@ import java.util.Arrays;
  * fixed side's factors are gathered into that local column order once per half-sweep, so the inner
  * loops index a dense array.
  */
-// A class, not a record: Kryo (spark.serializer on clusters) cannot write records, and cached blocks are
-// serialised when they spill to disk.
+// A class, not a record: under Kryo (spark.serializer on clusters) records go through Java serialisation
+// (RecordsAsJava), and cached blocks, the bulk of what a fit ships and spills, are better left to Kryo's own.
 public final class RatingBlock implements Serializable {
   private final int[] rows;
   private final int[] ptr;

@@ -1,12 +1,6 @@
 package io.recsysnightly.eval;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -158,30 +152,6 @@ public final class EvaluationTally implements Serializable {
       heldOut[item] += other.heldOut[item];
     }
     return this;
-  }
-
-  /**
-   * Java-serialised. A tally leaves its task as bytes: Spark would ship it with spark.serializer, and Kryo (the
-   * clusters' setting) cannot rebuild the {@link EvalSpec} record it holds.
-   */
-  byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(this);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
-  }
-
-  static EvaluationTally fromBytes(byte[] bytes) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return (EvaluationTally) in.readObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The focus K's scores of a detailed model, in row order. */

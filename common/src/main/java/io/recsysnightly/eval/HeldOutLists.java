@@ -157,19 +157,15 @@ final class HeldOutLists {
     Broadcast<Users> sharedUsers = jsc.broadcast(users);
     Broadcast<Sources> sharedSources = jsc.broadcast(sources);
     Broadcast<ItemInfo> sharedInfo = jsc.broadcast(info);
-    Broadcast<ItemSide> knnSide = sources.knnItems() == null ? null
-        : jsc.broadcast(ItemSide.exact(sources.knnItems(), Set.of()));
     int modelCount = names.size();
-    List<byte[]> tallies = jsc.parallelize(parts, slices).map(positions -> new SliceLists(sharedUsers.value(),
-        positions, sharedSources.value(), knnSide == null ? null : knnSide.value(), spec, blockSize)
-        .tally(modelCount, detailed, sharedInfo.value()).toBytes()).collect();
-    for (Broadcast<?> b : Arrays.asList(sharedUsers, sharedSources, sharedInfo, knnSide)) {
-      if (b != null) {
-        b.destroy();
-      }
+    List<EvaluationTally> tallies = jsc.parallelize(parts, slices).map(positions -> new SliceLists(
+        sharedUsers.value(), positions, sharedSources.value(), spec, blockSize)
+        .tally(modelCount, detailed, sharedInfo.value())).collect();
+    for (Broadcast<?> b : List.of(sharedUsers, sharedSources, sharedInfo)) {
+      b.destroy();
     }
     EvaluationTally tally = new EvaluationTally(spec, detailed, info.size());
-    tallies.forEach(bytes -> tally.merge(EvaluationTally.fromBytes(bytes)));
+    tallies.forEach(tally::merge);
     return tally;
   }
 
@@ -178,15 +174,13 @@ final class HeldOutLists {
     private final Users users;
     private final int[] positions;
     private final Sources sources;
-    private final ItemSide knnSide;
     private final EvalSpec spec;
     private final int blockSize;
 
-    SliceLists(Users users, int[] positions, Sources sources, ItemSide knnSide, EvalSpec spec, int blockSize) {
+    SliceLists(Users users, int[] positions, Sources sources, EvalSpec spec, int blockSize) {
       this.users = users;
       this.positions = positions;
       this.sources = sources;
-      this.knnSide = knnSide;
       this.spec = spec;
       this.blockSize = blockSize;
     }
@@ -208,7 +202,9 @@ final class HeldOutLists {
       scoreByKernel(sources.alsItems(), alsQueries, tops[model], scores[model++]);
       fromOrder(sources.popularity(), true, tops[model], scores[model++]);
       fromOrder(sources.popularityDecayed(), true, tops[model], scores[model++]);
-      if (knnSide != null) {
+      if (sources.knnItems() != null) {
+        // The side wraps the broadcast vectors (no copy): the kNN vectors are shipped once, in the sources.
+        ItemSide knnSide = ItemSide.exact(sources.knnItems(), Set.of());
         float[][] knnQueries = new float[count][];
         for (int q = 0; q < count; q++) {
           int[] seen = users.seen()[positions[q]];
