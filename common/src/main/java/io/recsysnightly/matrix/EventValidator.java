@@ -48,15 +48,14 @@ public final class EventValidator {
     DataType tsType = raw.schema().apply("event_ts").dataType();
     DataType valueType = raw.schema().apply("value").dataType();
     Column rawTs = trim(col("event_ts"));
-    boolean wholeTs = tsType instanceof IntegralType;
-    Column ts = wholeTs
+    boolean typedTs = tsType instanceof IntegralType || tsType instanceof TimestampType;
+    Column ts = tsType instanceof IntegralType
         ? when(col("event_ts").between(-MAX_EPOCH_SECONDS, MAX_EPOCH_SECONDS),
             expr("timestamp_seconds(CAST(event_ts AS BIGINT))"))
-        : tsType instanceof TimestampType ? col("event_ts")
+        : typedTs ? col("event_ts")
         : when(rawTs.rlike("^-?[0-9]{1,12}$"), expr("timestamp_seconds(try_cast(trim(event_ts) AS BIGINT))"))
             .otherwise(expr("try_to_timestamp(trim(event_ts))"));
-    Column tsMissing = wholeTs || tsType instanceof TimestampType ? col("event_ts").isNull()
-        : rawTs.isNull().or(rawTs.equalTo(""));
+    Column tsMissing = typedTs ? col("event_ts").isNull() : rawTs.isNull().or(rawTs.equalTo(""));
     boolean numericValue = valueType instanceof IntegralType || valueType instanceof DoubleType;
     Column rawValue = trim(col("value"));
     Column valueGiven = numericValue ? col("value").isNotNull() : rawValue.isNotNull().and(rawValue.notEqual(""));
