@@ -1,7 +1,5 @@
 package io.recsysnightly.als;
 
-import static org.apache.spark.sql.functions.col;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -60,8 +58,7 @@ public final class AlsFit {
   public FactorMatrix userMatrix(int[] ids) {
     int[] present = Arrays.stream(ids).distinct().sorted().filter(matrix.users()::hasRow).toArray();
     if (userArray == null) {
-      return FactorMatrix.collect(users().where(col("user_idx").isInCollection(Arrays.stream(present).boxed()
-          .toList())), "user_idx");
+      return FactorMatrix.collect(users(), "user_idx", present);
     }
     return gathered(userArray, present);
   }

@@ -22,6 +22,12 @@ public final class AlsTrainer {
 
     Dataset<Row> items();
 
+    /** The vectors of those of {@code ids} the fit has, ascending by id (from the driver's copy when it has one). */
+    FactorMatrix userMatrix(int[] ids);
+
+    /** Every item's vector, ascending by id (from the driver's copy when it has one). */
+    FactorMatrix itemMatrix();
+
     /** Frees what the fit cached (the factor tables must have been written or collected first). */
     void release();
   }
@@ -50,6 +56,14 @@ public final class AlsTrainer {
           return Factors.items(model);
         }
 
+        public FactorMatrix userMatrix(int[] ids) {
+          return FactorMatrix.collect(users(), "user_idx", ids);
+        }
+
+        public FactorMatrix itemMatrix() {
+          return FactorMatrix.collect(items(), "item_idx");
+        }
+
         public void release() {}
       };
     }
@@ -62,6 +76,14 @@ public final class AlsTrainer {
 
       public Dataset<Row> items() {
         return fit.items();
+      }
+
+      public FactorMatrix userMatrix(int[] ids) {
+        return fit.userMatrix(ids);
+      }
+
+      public FactorMatrix itemMatrix() {
+        return fit.itemMatrix();
       }
 
       public void release() {

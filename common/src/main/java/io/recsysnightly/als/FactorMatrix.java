@@ -1,6 +1,9 @@
 package io.recsysnightly.als;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,7 +26,7 @@ public record FactorMatrix(float[] vectors, int[] ids, int rank) implements Seri
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, (a, b) -> Integer.compare(rows.get(a).getInt(0), rows.get(b).getInt(0)));
+    Arrays.sort(order, (a, b) -> Integer.compare(rows.get(a).getInt(0), rows.get(b).getInt(0)));
     float[] vectors = new float[n * rank];
     int[] ids = new int[n];
     for (int i = 0; i < n; i++) {
@@ -38,6 +41,11 @@ public record FactorMatrix(float[] vectors, int[] ids, int rank) implements Seri
       }
     }
     return new FactorMatrix(vectors, ids, rank);
+  }
+
+  /** The rows of {@code factors} whose id is one of {@code ids}, collected as {@link #collect(Dataset, String)} does. */
+  public static FactorMatrix collect(Dataset<Row> factors, String idCol, int[] ids) {
+    return collect(factors.where(col(idCol).isInCollection(Arrays.stream(ids).boxed().toList())), idCol);
   }
 
   public int size() {

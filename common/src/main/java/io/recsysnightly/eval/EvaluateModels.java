@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sort_array;
 
 import io.recsysnightly.als.Confidence;
-import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.als.AlsTrainer;
 import io.recsysnightly.als.TrainAls;
 import io.recsysnightly.config.ConfigKeys;
@@ -160,29 +159,27 @@ public final class EvaluateModels {
         "fitting ALS on the training part");
     report.phaseDone("evaluation fit");
     // Phases of their own: without them the profile files these jobs under the fit's name.
-    progress.phase("evaluation: the held-out users' seen items and ALS's item side");
-    // Only the held-out users' seen items and counts are read (their lists exclude them, their buckets use
-    // them): with the user sample, a tenth of the training part's rows go through this aggregate at 10^7.
-    Dataset<Row> heldOut = holdout.select("user_idx").distinct();
-    Dataset<Row> seen = train.join(broadcast(heldOut), "user_idx", "left_semi").groupBy("user_idx")
-        .agg(sort_array(collect_list("item_idx")).as("seen"), count(lit(1)).as("n_train"));
-    seen.persist(StorageLevel.MEMORY_AND_DISK());
-    BlockedTopN topK = new BlockedTopN(spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
-    // The item side as the candidates step scores it, collected once for every list drawn from ALS.
-    ItemSide alsItems = ItemSide.exact(FactorMatrix.collect(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
-        .items(model.items()), "item_idx"), Set.of());
+    progress.phase("evaluation: the held-out users, their seen items and segments");
+    HeldOutLists.Users heldOutUsers = HeldOutLists.collect(holdout, train, users);
+    progress.phase("evaluation: what the lists are drawn from");
+    // The item side as the candidates step scores it, for every list drawn from ALS; both sides come from the
+    // driver's copy of the factors when the fit holds one there (no Spark job).
+    ItemSide alsItems = ItemSide.exact(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
+        .items(model.itemMatrix()), Set.of());
     Map<String, Map<String, Double>> tradeoffs = Map.of();
     if (rerankTradeoffs) {
+      Dataset<Row> heldOut = holdout.select("user_idx").distinct();
+      Dataset<Row> seen = train.join(broadcast(heldOut), "user_idx", "left_semi").groupBy("user_idx")
+          .agg(sort_array(collect_list("item_idx")).as("seen"), count(lit(1)).as("n_train"))
+          .persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> alsQueries = heldOut.join(seen, "user_idx", "left").join(model.users(), "user_idx")
           .select(col("user_idx").as("query_idx"), col("vector"), col("seen"));
       Dataset<Row> userInfo = users.join(seen.select("user_idx", "n_train"), "user_idx", "right");
       tradeoffs = measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec);
+      seen.unpersist();
     }
-    progress.phase("evaluation: collecting the held-out users and what their lists are drawn from");
-    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, model.users(), heldOut, users, itemInfo,
-        knn ? train : null, topK);
-    HeldOutLists.Users heldOutUsers = HeldOutLists.collect(holdout, seen, users);
-    seen.unpersist();
+    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, model.userMatrix(heldOutUsers.ids()),
+        model.users(), users, itemInfo, knn ? train : null, spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
     progress.phase("evaluating " + sources.models().size() + " models' lists on the holdout in one pass: "
         + String.join(", ", sources.models()));
     Map<String, Object> flat = new LinkedHashMap<>();

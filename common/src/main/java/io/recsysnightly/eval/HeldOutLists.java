@@ -1,29 +1,30 @@
 package io.recsysnightly.eval;
 
 import static org.apache.spark.sql.functions.broadcast;
-import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.shiftleft;
 
 import io.recsysnightly.als.FactorMatrix;
 import io.recsysnightly.knn.BlockScorer;
-import io.recsysnightly.knn.BlockedTopN;
 import io.recsysnightly.knn.ItemSide;
+import io.recsysnightly.spark.RowArrays;
 import io.recsysnightly.knn.StarterLists;
 import io.recsysnightly.knn.TopNBlock;
 import io.recsysnightly.knn.TopNKernel;
-import io.recsysnightly.spark.RowArrays;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 
 /**
@@ -77,29 +78,59 @@ final class HeldOutLists {
    * orders, item-kNN's item vectors (when {@code knnTrain} is given), and each segment's starter list from the
    * segment's mean user vector (the segments are few: their lists are collected).
    *
-   * @param userVectors ALS's {@code user_idx, vector}
-   * @param heldOut {@code user_idx} of the evaluated users
+   * @param alsUsers ALS's vectors of the evaluated users
+   * @param userVectors ALS's {@code user_idx, vector} of every user (the segments' means)
    * @param segments {@code user_idx, segment}
    * @param knnTrain {@code user_idx, item_idx} for item-kNN, or null to skip it
    */
-  static Sources sources(ItemSide alsItems, Dataset<Row> userVectors, Dataset<Row> heldOut, Dataset<Row> segments,
-      ItemInfo info, Dataset<Row> knnTrain, BlockedTopN topK) {
-    Map<String, Baselines.Order> segmentLists = new LinkedHashMap<>();
-    for (Row r : StarterLists.segmentLists(StarterLists.segmentMeans(userVectors.join(segments, "user_idx", "left")),
-        alsItems, topK).collectAsList()) {
-      List<Row> recs = r.getList(1);
-      int[] ids = new int[recs.size()];
-      float[] scores = new float[recs.size()];
-      for (int p = 0; p < ids.length; p++) {
-        ids[p] = recs.get(p).getInt(0);
-        scores[p] = ((Number) recs.get(p).get(1)).floatValue();
-      }
-      segmentLists.put(r.getString(0), new Baselines.Order(ids, scores));
+  static Sources sources(ItemSide alsItems, FactorMatrix alsUsers, Dataset<Row> userVectors, Dataset<Row> segments,
+      ItemInfo info, Dataset<Row> knnTrain, int n, int blockSize) {
+    // The segments are few: their means are collected and scored here by the kernel of the users' lists, the
+    // lists StarterLists.segmentLists gives (as a Spark query: several more jobs for a few rows).
+    List<Row> means = StarterLists.segmentMeans(userVectors.join(segments, "user_idx", "left")).collectAsList();
+    float[][] queries = new float[means.size()][];
+    for (int q = 0; q < queries.length; q++) {
+      queries[q] = RowArrays.floats(means.get(q), 1);
     }
-    return new Sources(alsItems, FactorMatrix.collect(userVectors.join(broadcast(heldOut), "user_idx", "left_semi"),
-        "user_idx"), Baselines.popularityOrder(info.popularity(), Baselines.countWeights(info.popularity())),
-        Baselines.popularityOrder(info.popularity(), info.weightedPopularity()),
+    int[][] tops = new int[queries.length][];
+    float[][] scores = new float[queries.length][];
+    topN(alsItems, queries, new int[queries.length][], n, blockSize, tops, scores);
+    Map<String, Baselines.Order> segmentLists = new LinkedHashMap<>();
+    for (int q = 0; q < queries.length; q++) {
+      segmentLists.put(means.get(q).getString(0), new Baselines.Order(tops[q], scores[q]));
+    }
+    return new Sources(alsItems, alsUsers, Baselines.popularityOrder(info.popularity(),
+        Baselines.countWeights(info.popularity())), Baselines.popularityOrder(info.popularity(),
+        info.weightedPopularity()),
         knnTrain == null ? null : FactorMatrix.collect(Baselines.itemKnnVectors(knnTrain), "item_idx"), segmentLists);
+  }
+
+  /**
+   * Each query's top-{@code n} of the side by the candidates' kernel, its {@code seen} ids excluded (none where
+   * null); no list where the query is null.
+   */
+  private static void topN(ItemSide side, float[][] queries, int[][] seen, int n, int blockSize, int[][] tops,
+      float[][] scores) {
+    BlockScorer scorer = new BlockScorer(side, n, blockSize, TopNKernel.Backend.AUTO);
+    int rank = scorer.rank();
+    int[] withQuery = IntStream.range(0, queries.length).filter(q -> queries[q] != null).toArray();
+    for (int from = 0; from < withQuery.length; from += scorer.blockSize()) {
+      int count = Math.min(scorer.blockSize(), withQuery.length - from);
+      float[] block = new float[count * rank];
+      int[][] blockSeen = new int[count][];
+      for (int b = 0; b < count; b++) {
+        int q = withQuery[from + b];
+        System.arraycopy(queries[q], 0, block, b * rank, rank);
+        blockSeen[b] = seen[q];
+      }
+      TopNBlock lists = scorer.score(block, count, blockSeen);
+      for (int b = 0; b < count; b++) {
+        int q = withQuery[from + b];
+        tops[q] = new int[lists.size(b)];
+        scores[q] = new float[lists.size(b)];
+        lists.copy(b, tops[q], scores[q]);
+      }
+    }
   }
 
   /** Every model's figures on the held-out users: tallied in one job, then summed up as {@link FullEvaluator} does. */
@@ -115,27 +146,67 @@ final class HeldOutLists {
   }
 
   /**
+   * The evaluated users with their held-out items, seen items, training count and segment. Their held-out and
+   * training pairs are collected as they are, packed in a long each, and grouped here: no shuffle, and no
+   * {@code collect_list} aggregate per user (on 10⁶ events that aggregate took more CPU than the whole collect),
+   * for the same ints on the driver.
+   *
    * @param holdout {@code user_idx, item_idx} of the evaluated users
-   * @param seenAndCounts {@code user_idx, seen array<int> (sorted), n_train}: may miss users (nothing seen)
+   * @param train {@code user_idx, item_idx}: the training part (only the evaluated users' rows are collected)
    * @param segments {@code user_idx, segment}: may miss users
    */
-  static Users collect(Dataset<Row> holdout, Dataset<Row> seenAndCounts, Dataset<Row> segments) {
-    Dataset<Row> relevant = holdout.groupBy("user_idx").agg(sort_array(collect_list("item_idx")).as("relevant"));
-    List<Row> rows = new ArrayList<>(relevant.join(seenAndCounts, "user_idx", "left")
-        .join(segments.select("user_idx", "segment"), "user_idx", "left")
-        .select("user_idx", "relevant", "seen", "n_train", "segment").collectAsList());
-    rows.sort(Comparator.comparingInt(r -> r.getInt(0)));
-    int n = rows.size();
-    Users users = new Users(new int[n], new int[n][], new int[n][], new String[n], new long[n]);
+  static Users collect(Dataset<Row> holdout, Dataset<Row> train, Dataset<Row> segments) {
+    Dataset<Row> heldOut = broadcast(holdout.select("user_idx").distinct());
+    long[] relevant = packedPairs(holdout);
+    long[] seen = packedPairs(train.join(heldOut, "user_idx", "left_semi"));
+    Map<Integer, String> segmentOf = new HashMap<>();
+    for (Row r : segments.join(heldOut, "user_idx", "left_semi").select("user_idx", "segment").collectAsList()) {
+      segmentOf.put(r.getInt(0), r.isNullAt(1) ? null : r.getString(1));
+    }
+    int[] ids = LongStream.of(relevant).mapToInt(p -> (int) (p >>> 32)).distinct().toArray();
+    int n = ids.length;
+    Users users = new Users(ids, new int[n][], new int[n][], new String[n], new long[n]);
+    int r = 0;
+    int s = 0;
     for (int i = 0; i < n; i++) {
-      Row r = rows.get(i);
-      users.ids()[i] = r.getInt(0);
-      users.relevant()[i] = RowArrays.ints(r, 1);
-      users.seen()[i] = r.isNullAt(2) ? null : RowArrays.ints(r, 2);
-      users.nTrain()[i] = r.isNullAt(3) ? 0 : r.getLong(3);
-      users.segments()[i] = r.isNullAt(4) ? null : r.getString(4);
+      int from = r;
+      while (r < relevant.length && (int) (relevant[r] >>> 32) == ids[i]) {
+        r++;
+      }
+      users.relevant()[i] = items(relevant, from, r);
+      while (s < seen.length && (int) (seen[s] >>> 32) < ids[i]) {
+        s++;
+      }
+      from = s;
+      while (s < seen.length && (int) (seen[s] >>> 32) == ids[i]) {
+        s++;
+      }
+      // Null without training rows: no seen items, no item-kNN query, no segment in the tally.
+      users.seen()[i] = s == from ? null : items(seen, from, s);
+      users.nTrain()[i] = s - from;
+      users.segments()[i] = segmentOf.get(ids[i]);
     }
     return users;
+  }
+
+  /** {@code user_idx, item_idx} rows as {@code user << 32 | item}, ascending (by user, then item). */
+  private static long[] packedPairs(Dataset<Row> pairs) {
+    List<Long> packed = pairs.select(shiftleft(col("user_idx").cast("long"), 32).bitwiseOR(col("item_idx"))
+        .as("pair")).as(Encoders.LONG()).collectAsList();
+    long[] out = new long[packed.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = packed.get(i);
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  private static int[] items(long[] pairs, int from, int to) {
+    int[] out = new int[to - from];
+    for (int i = from; i < to; i++) {
+      out[i - from] = (int) pairs[i];
+    }
+    return out;
   }
 
   /**
@@ -240,29 +311,13 @@ final class HeldOutLists {
       return tally;
     }
 
-    /** Each query's top-n of the side, its seen items excluded; no list where the query is null. */
+    /** {@link HeldOutLists#topN} for this slice's users, their seen items excluded. */
     private void scoreByKernel(ItemSide side, float[][] queries, int[][] tops, float[][] scores) {
-      BlockScorer scorer = new BlockScorer(side, spec.maxK(), blockSize, TopNKernel.Backend.AUTO);
-      int rank = scorer.rank();
-      int[] withQuery = IntStream.range(0, queries.length).filter(q -> queries[q] != null)
-          .toArray();
-      for (int from = 0; from < withQuery.length; from += scorer.blockSize()) {
-        int count = Math.min(scorer.blockSize(), withQuery.length - from);
-        float[] block = new float[count * rank];
-        int[][] seen = new int[count][];
-        for (int b = 0; b < count; b++) {
-          int q = withQuery[from + b];
-          System.arraycopy(queries[q], 0, block, b * rank, rank);
-          seen[b] = users.seen()[positions[q]];
-        }
-        TopNBlock lists = scorer.score(block, count, seen);
-        for (int b = 0; b < count; b++) {
-          int q = withQuery[from + b];
-          tops[q] = new int[lists.size(b)];
-          scores[q] = new float[lists.size(b)];
-          lists.copy(b, tops[q], scores[q]);
-        }
+      int[][] seen = new int[positions.length][];
+      for (int q = 0; q < positions.length; q++) {
+        seen[q] = users.seen()[positions[q]];
       }
+      topN(side, queries, seen, spec.maxK(), blockSize, tops, scores);
     }
 
     /** Each user's first maxK items of the order, their seen items skipped when {@code excludeSeen}. */

@@ -114,9 +114,11 @@ class HeldOutListsTest {
         EvaluateModels.POPULARITY, EvaluateModels.POPULARITY_DECAYED, EvaluateModels.ITEM_KNN), holdout, userInfo,
         info);
 
-    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, userVectors, heldOut, users, info, train, topK);
+    HeldOutLists.Users heldOutUsers = HeldOutLists.collect(holdout, train, users);
+    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, FactorMatrix.collect(userVectors, "user_idx",
+        heldOutUsers.ids()), userVectors, users, info, train, SPEC.maxK(), 16);
     Map<String, ModelEvaluation> actual = HeldOutLists.evaluate(JavaSparkContext.fromSparkContext(
-        spark.sparkContext()), HeldOutLists.collect(holdout, seen, users), sources, SPEC, info, 16);
+        spark.sparkContext()), heldOutUsers, sources, SPEC, info, 16);
 
     assertEquals(List.copyOf(expected.keySet()), List.copyOf(actual.keySet()));
     for (String model : expected.keySet()) {
