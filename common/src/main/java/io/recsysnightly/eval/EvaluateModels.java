@@ -166,8 +166,11 @@ public final class EvaluateModels {
     // driver's copy of the factors when the fit holds one there (no Spark job).
     ItemSide alsItems = ItemSide.exact(Scoring.from(config, ConfigKeys.CANDIDATES_SCORING)
         .items(model.itemMatrix()), Set.of());
+    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, model.userMatrix(heldOutUsers.ids()),
+        model.users(), users, itemInfo, knn ? train : null, spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
     Map<String, Map<String, Double>> tradeoffs = Map.of();
     if (rerankTradeoffs) {
+      report.phaseDone("evaluation"); // the preparations above are the evaluation's, not the trade-offs'
       Dataset<Row> heldOut = holdout.select("user_idx").distinct();
       Dataset<Row> seen = train.join(broadcast(heldOut), "user_idx", "left_semi").groupBy("user_idx")
           .agg(sort_array(collect_list("item_idx")).as("seen"), count(lit(1)).as("n_train"))
@@ -178,8 +181,6 @@ public final class EvaluateModels {
       tradeoffs = measureRerankTradeoffs(model, alsQueries, alsItems, train, holdout, userInfo, itemInfo, spec);
       seen.unpersist();
     }
-    HeldOutLists.Sources sources = HeldOutLists.sources(alsItems, model.userMatrix(heldOutUsers.ids()),
-        model.users(), users, itemInfo, knn ? train : null, spec.maxK(), config.get(ConfigKeys.BLOCK_SIZE));
     progress.phase("evaluating " + sources.models().size() + " models' lists on the holdout in one pass: "
         + String.join(", ", sources.models()));
     Map<String, Object> flat = new LinkedHashMap<>();
